@@ -1,0 +1,160 @@
+"""Feed-forward, log-domain dynamic range compressor with a soft knee, stereo-linked.
+
+Signal flow per sample ``n`` (all levels in dBFS):
+
+1. Detector: ``x[n] = 20·log10(max_c |audio[n, c]|)`` — the loudest channel, so one gain serves
+   all channels (stereo linking; the stereo image never shifts).
+2. Static gain computer (threshold ``T``, ratio ``R``, knee width ``W``)::
+
+       y = x                                        if 2(x − T) < −W
+       y = x + (1/R − 1)(x − T + W/2)² / (2W)       if 2|x − T| ≤ W
+       y = T + (x − T)/R                            if 2(x − T) > W
+
+   and the wanted gain reduction ``r[n] = y − x ≤ 0``.
+3. Ballistics in the gain-reduction domain: a one-pole smoother whose coefficient is the attack
+   coefficient while reduction grows and the release coefficient while it recovers,
+   ``coef = exp(−1 / (time_s · sample_rate))`` — the smoothed reduction covers 1 − 1/e ≈ 63 % of a
+   step in ``attack_ms`` / ``release_ms``.
+4. Output ``audio · 10^((r_smoothed + makeup_db) / 20)``.
+
+With ``ratio = 1`` and ``makeup_db = 0`` the compressor is exactly the identity.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping
+
+import numba
+import numpy as np
+
+from aeib.dsp.processor import Processor, register_processor
+from aeib.dsp.schema import ParamSpec
+
+LEVEL_FLOOR_DB = -150.0
+_DB_PER_NEPER = 20.0 / math.log(10.0)
+
+SPECS = (
+    ParamSpec("comp.threshold_db", "dB", -60.0, 0.0, "lin", 0.0, "compressor threshold (dBFS)"),
+    ParamSpec("comp.ratio", ":1", 1.0, 20.0, "log", 1.0, "compression ratio (1 = no compression)"),
+    ParamSpec("comp.attack_ms", "ms", 0.1, 100.0, "log", 5.0, "attack time constant"),
+    ParamSpec("comp.release_ms", "ms", 10.0, 1000.0, "log", 100.0, "release time constant"),
+    ParamSpec("comp.knee_db", "dB", 0.0, 18.0, "lin", 6.0, "soft-knee width"),
+    ParamSpec("comp.makeup_db", "dB", -12.0, 24.0, "lin", 0.0, "makeup gain"),
+)
+
+
+def static_gain_reduction_db(level_db: np.ndarray, threshold_db: float, ratio: float, knee_db: float) -> np.ndarray:
+    """Gain reduction (dB, ≤ 0) the static curve asks for at each input level (dBFS)."""
+    level_db = np.asarray(level_db, dtype=np.float64)
+    over = level_db - threshold_db
+    slope = 1.0 / ratio - 1.0
+    hard = np.where(over > 0.0, slope * over, 0.0)
+    if knee_db <= 0.0:
+        return hard
+    in_knee = 2.0 * np.abs(over) <= knee_db
+    soft = slope * (over + knee_db / 2.0) ** 2 / (2.0 * knee_db)
+    return np.where(in_knee, soft, hard)
+
+
+def static_curve_db(level_db: np.ndarray, params: Mapping[str, float]) -> np.ndarray:
+    """Steady-state output level (dBFS) of the compressor for input levels ``level_db`` (dBFS)."""
+    reduction = static_gain_reduction_db(
+        level_db, params["comp.threshold_db"], params["comp.ratio"], params["comp.knee_db"]
+    )
+    return np.asarray(level_db) + reduction + params["comp.makeup_db"]
+
+
+def time_constant_coef(time_ms: float, sample_rate: float) -> float:
+    """One-pole coefficient for a time constant in ms at ``sample_rate`` Hz."""
+    return math.exp(-1000.0 / (time_ms * sample_rate))
+
+
+@numba.njit(cache=True, nogil=True)
+def channel_peak(block):
+    """Largest |sample| across channels for each sample of float64[samples, channels]."""
+    n, channels = block.shape
+    peak = np.empty(n)
+    for i in range(n):
+        p = abs(block[i, 0])
+        for c in range(1, channels):
+            p = max(p, abs(block[i, c]))
+        peak[i] = p
+    return peak
+
+
+def detector_level_db(block: np.ndarray) -> np.ndarray:
+    """Stereo-linked instantaneous level: dBFS of the loudest channel per sample, float64[samples]."""
+    floor = math.exp(LEVEL_FLOOR_DB / _DB_PER_NEPER)
+    return _DB_PER_NEPER * np.log(np.maximum(channel_peak(block), floor))
+
+
+@numba.njit(cache=True, nogil=True)
+def _smoothed_gain_db(level_db, threshold_db, ratio, knee_db, attack_coef, release_coef, state_db, out):
+    """Static curve + attack/release smoothing per sample; writes the smoothed reduction, returns the state.
+
+    Same formulas as :func:`static_gain_reduction_db`, fused with the ballistics in one pass.
+    """
+    slope = 1.0 / ratio - 1.0
+    half_knee = knee_db / 2.0
+    s = state_db
+    for i in range(level_db.shape[0]):
+        over = level_db[i] - threshold_db
+        if over <= -half_knee:
+            target = 0.0
+        elif over < half_knee:  # inside the soft knee (never reached when knee_db == 0)
+            d = over + half_knee
+            target = slope * d * d / (2.0 * knee_db)
+        else:
+            target = slope * over
+        coef = attack_coef if target < s else release_coef
+        s = coef * s + (1.0 - coef) * target
+        out[i] = s
+    return s
+
+
+@numba.njit(cache=True, nogil=True)
+def _apply_gain(block, gain, out):
+    """out[i, c] = block[i, c] · gain[i]."""
+    for i in range(block.shape[0]):
+        for c in range(block.shape[1]):
+            out[i, c] = block[i, c] * gain[i]
+
+
+@register_processor
+class Compressor(Processor):
+    """Stateful compressor; the smoothed gain reduction carries over between blocks."""
+
+    name = "comp"
+    specs = SPECS
+
+    def __init__(self, sample_rate: float, channels: int):
+        super().__init__(sample_rate, channels)
+        self.reset()
+
+    def reset(self) -> None:
+        self._reduction_db = 0.0
+
+    def process_block(self, block: np.ndarray, params: Mapping[str, float]) -> np.ndarray:
+        ratio, makeup_db = params["comp.ratio"], params["comp.makeup_db"]
+        if ratio == 1.0 and self._reduction_db == 0.0:
+            # No compression and nothing left to release: a plain (possibly unity) gain.
+            return block if makeup_db == 0.0 else block * math.exp(makeup_db / _DB_PER_NEPER)
+        level_db = detector_level_db(block)
+        smoothed = np.empty_like(level_db)
+        self._reduction_db = _smoothed_gain_db(
+            level_db,
+            params["comp.threshold_db"],
+            ratio,
+            params["comp.knee_db"],
+            time_constant_coef(params["comp.attack_ms"], self.sample_rate),
+            time_constant_coef(params["comp.release_ms"], self.sample_rate),
+            self._reduction_db,
+            smoothed,
+        )
+        smoothed += makeup_db
+        smoothed /= _DB_PER_NEPER
+        gain = np.exp(smoothed, out=smoothed)
+        out = np.empty_like(block)
+        _apply_gain(block, gain, out)
+        return out

@@ -1,0 +1,238 @@
+"""The parameter schema: the one place where every DSP parameter's name, unit and range is written.
+
+A :class:`ParamSpec` describes one physical parameter; a :class:`ParameterSchema` is an ordered
+collection of them. The schema maps between three representations of one setting:
+
+* a **mapping** ``{name: physical value}`` (what users read and edit, what JSON files hold);
+* a **physical vector** ``float64[n_params]`` in schema order (what the DSP consumes);
+* a **normalized vector** ``float[n_params]`` in ``[0, 1]`` (what the neural controller emits).
+
+Parameters with ``scale == "log"`` (frequencies, Q, time constants, ratio) are mapped
+geometrically, so 0.5 is the geometric mean of the range; ``"lin"`` parameters are mapped linearly.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from aeib.errors import ParameterError
+
+SCHEMA_FORMAT_VERSION = 1
+_SCALES = ("lin", "log")
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One physical parameter of the processing chain.
+
+    Attributes:
+        name: Dotted name, ``processor.part.quantity_unit`` (e.g. ``eq.band2.gain_db``).
+        unit: Unit symbol for display (``dB``, ``Hz``, ``ms``, ``:1``, ``""`` for dimensionless).
+        min: Smallest allowed physical value.
+        max: Largest allowed physical value.
+        scale: ``"lin"`` or ``"log"``; ``"log"`` needs ``min > 0``.
+        default: Neutral value (the setting that leaves audio unchanged where one exists).
+        description: One line for ``aeib params``.
+    """
+
+    name: str
+    unit: str
+    min: float
+    max: float
+    scale: str
+    default: float
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.scale not in _SCALES:
+            raise ValueError(f"{self.name}: scale must be one of {_SCALES}, got {self.scale!r}")
+        if not (math.isfinite(self.min) and math.isfinite(self.max) and self.min < self.max):
+            raise ValueError(f"{self.name}: need finite min < max, got [{self.min}, {self.max}]")
+        if self.scale == "log" and self.min <= 0:
+            raise ValueError(f"{self.name}: a log-scaled parameter needs min > 0, got {self.min}")
+        if not self.min <= self.default <= self.max:
+            raise ValueError(f"{self.name}: default {self.default} outside [{self.min}, {self.max}]")
+
+    def to_normalized(self, value: np.ndarray | float) -> np.ndarray:
+        """Map physical value(s) to [0, 1] (values outside the range are clipped)."""
+        value = np.clip(np.asarray(value, dtype=np.float64), self.min, self.max)
+        if self.scale == "log":
+            return np.log(value / self.min) / math.log(self.max / self.min)
+        return (value - self.min) / (self.max - self.min)
+
+    def from_normalized(self, unit_value: np.ndarray | float) -> np.ndarray:
+        """Map [0, 1] value(s) to physical units (inputs outside [0, 1] are clipped)."""
+        unit_value = np.clip(np.asarray(unit_value, dtype=np.float64), 0.0, 1.0)
+        if self.scale == "log":
+            return self.min * np.exp(unit_value * math.log(self.max / self.min))
+        return self.min + unit_value * (self.max - self.min)
+
+    def check(self, value: object) -> float:
+        """Return ``value`` as a float, raising ParameterError if it is not a number in range."""
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise ParameterError(f"{self.name} must be a number, got {type(value).__name__} {value!r}")
+        value = float(value)
+        if not math.isfinite(value):
+            raise ParameterError(f"{self.name} must be finite, got {value}")
+        # A relative tolerance lets values that went through a normalize round trip pass.
+        slack = 1e-9 * max(abs(self.min), abs(self.max), 1.0)
+        if not self.min - slack <= value <= self.max + slack:
+            raise ParameterError(
+                f"{self.name} = {value:g} {self.unit} is outside its range "
+                f"[{self.min:g}, {self.max:g}] {self.unit}".rstrip()
+            )
+        return min(max(value, self.min), self.max)
+
+
+class ParameterSchema:
+    """An ordered, immutable list of :class:`ParamSpec` with conversions between representations."""
+
+    def __init__(self, specs: Iterable[ParamSpec]):
+        self._specs: tuple[ParamSpec, ...] = tuple(specs)
+        names = [spec.name for spec in self._specs]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate parameter names in schema: {duplicates}")
+        self._index = {name: i for i, name in enumerate(names)}
+
+    # -- container protocol -------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def __iter__(self):
+        return iter(self._specs)
+
+    def __getitem__(self, name: str) -> ParamSpec:
+        try:
+            return self._specs[self._index[name]]
+        except KeyError:
+            raise ParameterError(
+                f"unknown parameter {name!r} (run `aeib params` to list the valid names)"
+            ) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._index
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ParameterSchema) and self._specs == other._specs
+
+    def __repr__(self) -> str:
+        return f"ParameterSchema({len(self)} parameters: {', '.join(self.names)})"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Parameter names in schema order."""
+        return tuple(spec.name for spec in self._specs)
+
+    def index(self, name: str) -> int:
+        """Position of ``name`` in the schema's vectors."""
+        self[name]  # raises a helpful error for unknown names
+        return self._index[name]
+
+    def subset(self, prefix: str) -> "ParameterSchema":
+        """The parameters whose names start with ``prefix + '.'``."""
+        return ParameterSchema(spec for spec in self._specs if spec.name.startswith(prefix + "."))
+
+    # -- conversions ----------------------------------------------------------------------------
+    def defaults(self) -> dict[str, float]:
+        """The neutral setting as a ``{name: value}`` mapping."""
+        return {spec.name: spec.default for spec in self._specs}
+
+    def default_vector(self) -> np.ndarray:
+        """The neutral setting as a physical vector, float64[n_params]."""
+        return np.array([spec.default for spec in self._specs], dtype=np.float64)
+
+    def complete(self, values: Mapping[str, object] | None) -> dict[str, float]:
+        """Validate a partial mapping and fill in defaults for every parameter left out.
+
+        Raises:
+            ParameterError: for an unknown name, a non-numeric value or a value out of range.
+        """
+        if values is None:
+            values = {}
+        if not isinstance(values, Mapping):
+            raise ParameterError(f"parameters must be a mapping of name to value, got {type(values).__name__}")
+        for name in values:
+            if not isinstance(name, str) or name not in self._index:
+                raise ParameterError(
+                    f"unknown parameter {name!r} (run `aeib params` to list the valid names)"
+                )
+        return {
+            spec.name: spec.check(values[spec.name]) if spec.name in values else spec.default
+            for spec in self._specs
+        }
+
+    def to_vector(self, values: Mapping[str, object] | Sequence[float] | np.ndarray | None) -> np.ndarray:
+        """A physical vector (float64[n_params]) from a partial mapping or a full physical vector."""
+        if values is None or isinstance(values, Mapping):
+            complete = self.complete(values)
+            return np.array([complete[name] for name in self.names], dtype=np.float64)
+        vector = np.asarray(values, dtype=np.float64)
+        if vector.shape != (len(self),):
+            raise ParameterError(f"expected a physical vector of shape ({len(self)},), got {vector.shape}")
+        return np.array([spec.check(v) for spec, v in zip(self._specs, vector)], dtype=np.float64)
+
+    def to_dict(self, vector: Sequence[float] | np.ndarray) -> dict[str, float]:
+        """A ``{name: value}`` mapping from a physical vector in schema order."""
+        vector = np.asarray(vector, dtype=np.float64)
+        if vector.shape != (len(self),):
+            raise ParameterError(f"expected a physical vector of shape ({len(self)},), got {vector.shape}")
+        return {name: float(v) for name, v in zip(self.names, vector)}
+
+    def normalize(self, physical: np.ndarray) -> np.ndarray:
+        """Physical values → [0, 1]; works on any array whose last axis has n_params entries."""
+        physical = np.asarray(physical, dtype=np.float64)
+        self._check_last_axis(physical)
+        return np.stack([spec.to_normalized(physical[..., i]) for i, spec in enumerate(self._specs)], axis=-1)
+
+    def denormalize(self, normalized: np.ndarray) -> np.ndarray:
+        """[0, 1] values → physical values; works on any array whose last axis has n_params entries."""
+        normalized = np.asarray(normalized, dtype=np.float64)
+        self._check_last_axis(normalized)
+        return np.stack(
+            [spec.from_normalized(normalized[..., i]) for i, spec in enumerate(self._specs)], axis=-1
+        )
+
+    def sample_normalized(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
+        """Uniform random normalized vector(s): shape (n_params,) or (size, n_params)."""
+        shape = (len(self),) if size is None else (size, len(self))
+        return rng.uniform(0.0, 1.0, size=shape)
+
+    def _check_last_axis(self, array: np.ndarray) -> None:
+        if array.ndim == 0 or array.shape[-1] != len(self):
+            raise ParameterError(f"expected a last axis of {len(self)} parameters, got shape {array.shape}")
+
+    # -- serialization --------------------------------------------------------------------------
+    def to_json_dict(self) -> dict:
+        """A JSON-ready description of the schema (used by `aeib params --json` and export metadata)."""
+        return {"format_version": SCHEMA_FORMAT_VERSION, "parameters": [asdict(spec) for spec in self._specs]}
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_json_dict(), indent=indent)
+
+    @classmethod
+    def from_json_dict(cls, data: Mapping) -> "ParameterSchema":
+        """Rebuild a schema from :meth:`to_json_dict` output.
+
+        Raises:
+            ParameterError: if the data is not a valid schema description.
+        """
+        try:
+            if data.get("format_version") != SCHEMA_FORMAT_VERSION:
+                raise ParameterError(f"unsupported schema format_version {data.get('format_version')!r}")
+            return cls(ParamSpec(**entry) for entry in data["parameters"])
+        except (TypeError, KeyError, ValueError, AttributeError) as exc:
+            raise ParameterError(f"invalid parameter schema: {exc}") from None
+
+    @classmethod
+    def from_json(cls, text: str) -> "ParameterSchema":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ParameterError(f"invalid parameter schema JSON: {exc}") from None
+        return cls.from_json_dict(data)
