@@ -36,6 +36,16 @@ def _limit(block, ceiling, release_coef, state, out):
     return g
 
 
+@numba.njit(cache=True, nogil=True)
+def _exceeds(block, ceiling):
+    """True if any |sample| of the block is above ``ceiling``."""
+    flat = block.ravel()
+    for i in range(flat.shape[0]):
+        if abs(flat[i]) > ceiling:
+            return True
+    return False
+
+
 class SafetyLimiter:
     """Stateful peak limiter.
 
@@ -55,6 +65,8 @@ class SafetyLimiter:
 
     def process_block(self, block: np.ndarray) -> np.ndarray:
         """Limit one float64[samples, channels] block."""
+        if self._gain == 1.0 and not _exceeds(block, self.ceiling):
+            return block  # nothing to limit and nothing left to release: exactly the identity
         out = np.empty_like(block)
         self._gain = _limit(block, self.ceiling, self.release_coef, self._gain, out)
         return out

@@ -1,0 +1,253 @@
+"""Audio I/O, resampling and loudness — the one place the package touches audio files.
+
+Arrays follow the package layout: ``float32[samples]`` or ``float32[samples, channels]``.
+Reading uses soundfile (WAV, FLAC, OGG/Vorbis, Opus, AIFF, ...), resampling soxr, loudness
+pyloudnorm (ITU-R BS.1770). Every failure a user can cause raises :class:`~aeib.errors.AudioError`
+or :class:`~aeib.errors.OutputError` with a one-line message.
+
+Outputs are written atomically: to a temporary file beside the target, renamed over the target
+only once complete, so an interrupted or failed write never leaves a partial file and never
+damages an existing one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import soundfile as sf
+
+from aeib.errors import AudioError, OutputError
+
+# Container formats aeib writes, by file extension.
+_FORMAT_BY_SUFFIX = {".wav": "WAV", ".flac": "FLAC", ".aif": "AIFF", ".aiff": "AIFF", ".ogg": "OGG", ".opus": "OGG"}
+_FLOAT_SUBTYPES = {"FLOAT", "DOUBLE"}
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What a file holds, without reading its samples."""
+
+    path: Path
+    sample_rate: int
+    channels: int
+    frames: int
+    format: str
+    subtype: str
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.sample_rate if self.sample_rate else 0.0
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[-1] if text else type(exc).__name__
+
+
+def audio_info(path: str | os.PathLike) -> AudioInfo:
+    """Header information of an audio file.
+
+    Raises:
+        AudioError: if the file does not exist or is not readable audio.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise AudioError(f"no such file: {path}")
+    try:
+        info = sf.info(str(path))
+    except Exception as exc:  # soundfile raises several types for corrupt files
+        raise AudioError(f"cannot read {path}: not a readable audio file ({_describe(exc)})") from None
+    if info.samplerate <= 0 or info.channels <= 0:
+        raise AudioError(f"cannot read {path}: invalid header (rate {info.samplerate}, channels {info.channels})")
+    return AudioInfo(path, info.samplerate, info.channels, info.frames, info.format, info.subtype)
+
+
+def read_audio(path: str | os.PathLike, always_2d: bool = False) -> tuple[np.ndarray, int]:
+    """Read a whole file as float32 in [-1, 1].
+
+    Args:
+        path: Audio file.
+        always_2d: Return ``(samples, channels)`` even for mono.
+
+    Returns:
+        ``(audio, sample_rate)``.
+
+    Raises:
+        AudioError: unreadable, truncated or empty file.
+    """
+    info = audio_info(path)
+    try:
+        audio, sample_rate = sf.read(str(info.path), dtype="float32", always_2d=always_2d)
+    except Exception as exc:
+        raise AudioError(f"cannot read {info.path}: {_describe(exc)}") from None
+    if audio.shape[0] == 0:
+        raise AudioError(f"{info.path} holds no audio samples")
+    return audio, sample_rate
+
+
+def iter_blocks(path: str | os.PathLike, block_frames: int) -> Iterator[np.ndarray]:
+    """Stream a file as float32[frames, channels] blocks of at most ``block_frames`` frames."""
+    info = audio_info(path)
+    try:
+        with sf.SoundFile(str(info.path)) as handle:
+            while True:
+                block = handle.read(block_frames, dtype="float32", always_2d=True)
+                if block.shape[0] == 0:
+                    return
+                yield block
+    except sf.LibsndfileError as exc:
+        raise AudioError(f"cannot read {info.path}: {_describe(exc)}") from None
+
+
+def check_finite(block: np.ndarray, path: str | os.PathLike) -> None:
+    """Raise AudioError if ``block`` holds NaN or infinite samples."""
+    if not np.isfinite(block).all():
+        raise AudioError(f"{path} contains NaN or infinite samples; refusing to process it")
+
+
+def resample(audio: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
+    """Resample with soxr (high quality); returns float32 of the same layout."""
+    if rate_in == rate_out:
+        return np.asarray(audio, dtype=np.float32)
+    import soxr
+
+    return soxr.resample(np.asarray(audio, dtype=np.float32), rate_in, rate_out, quality="HQ").astype(np.float32)
+
+
+def loudness_lufs(audio: np.ndarray, sample_rate: int) -> float:
+    """Integrated loudness (LUFS, ITU-R BS.1770 via pyloudnorm); ``-inf`` for silence.
+
+    Raises:
+        ValueError: if the signal is shorter than one 400 ms gating block.
+    """
+    import pyloudnorm
+
+    meter = pyloudnorm.Meter(sample_rate)
+    with np.errstate(divide="ignore"):
+        return float(meter.integrated_loudness(np.asarray(audio, dtype=np.float64)))
+
+
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """True if the two paths name the same file (following links)."""
+    a, b = Path(a), Path(b)
+    if a.exists() and b.exists():
+        return os.path.samefile(a, b)
+    return a.resolve() == b.resolve()
+
+
+def output_format(output: str | os.PathLike, source: AudioInfo, float_output: bool | None = None) -> tuple[str, str]:
+    """Container and subtype for writing ``output`` from audio read from ``source``.
+
+    The container follows the output's extension (unknown or missing extension: the source's
+    container). For WAV/AIFF the subtype is FLOAT if the source was floating point (or
+    ``float_output`` is True) and PCM_24 otherwise; FLAC is PCM_24; OGG is Vorbis, ``.opus`` Opus.
+
+    Raises:
+        OutputError: for an extension aeib cannot write.
+    """
+    suffix = Path(output).suffix.lower()
+    if suffix and suffix not in _FORMAT_BY_SUFFIX:
+        raise OutputError(f"cannot write {Path(output).name}: unsupported extension {suffix!r} "
+                          f"(use one of {', '.join(sorted(_FORMAT_BY_SUFFIX))})")
+    container = _FORMAT_BY_SUFFIX.get(suffix, source.format)
+    if container == "OGG":
+        return container, "OPUS" if suffix == ".opus" or source.subtype == "OPUS" and not suffix else "VORBIS"
+    if container == "FLAC":
+        return container, "PCM_24"
+    if container in ("WAV", "AIFF"):
+        is_float = source.subtype in _FLOAT_SUBTYPES if float_output is None else float_output
+        return container, "FLOAT" if is_float else "PCM_24"
+    raise OutputError(f"cannot write {source.format} files; choose a .wav or .flac output")
+
+
+def _temporary_beside(path: Path) -> Path:
+    """Create an empty temporary file in ``path``'s directory (same file system, so rename is atomic)."""
+    directory = path.parent
+    if not directory.is_dir():
+        raise OutputError(f"cannot write {path}: directory {directory} does not exist")
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial" + path.suffix, dir=directory)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    os.close(fd)
+    return Path(name)
+
+
+def _commit(tmp: Path, path: Path) -> None:
+    try:
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds.
+
+    Raises:
+        OutputError: if the directory does not exist or is not writable.
+    """
+    path = Path(path)
+    tmp = _temporary_beside(path)
+    try:
+        yield tmp
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _commit(tmp, path)
+
+
+class AtomicAudioWriter:
+    """Write audio block by block into a temporary file that replaces ``path`` on success.
+
+    Use as a context manager; an exception inside the ``with`` block (including
+    KeyboardInterrupt) removes the temporary file and leaves ``path`` untouched.
+    """
+
+    def __init__(self, path: str | os.PathLike, sample_rate: int, channels: int, container: str, subtype: str):
+        self.path = Path(path)
+        self._args = dict(samplerate=sample_rate, channels=channels, format=container, subtype=subtype)
+
+    def __enter__(self) -> "AtomicAudioWriter":
+        self._tmp = _temporary_beside(self.path)
+        try:
+            self._handle = sf.SoundFile(str(self._tmp), mode="w", **self._args)
+        except Exception as exc:
+            self._tmp.unlink(missing_ok=True)
+            raise OutputError(f"cannot write {self.path}: {_describe(exc)}") from None
+        return self
+
+    def write(self, block: np.ndarray) -> None:
+        """Append frames (float[frames] or float[frames, channels])."""
+        try:
+            self._handle.write(block)
+        except Exception as exc:
+            raise OutputError(f"cannot write {self.path}: {_describe(exc)}") from None
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            self._handle.close()
+        except Exception as close_exc:  # e.g. the disk filled up while flushing
+            self._tmp.unlink(missing_ok=True)
+            if exc is None:
+                raise OutputError(f"cannot write {self.path}: {_describe(close_exc)}") from None
+            return
+        if exc is not None:
+            self._tmp.unlink(missing_ok=True)
+            return
+        _commit(self._tmp, self.path)
+
+
+def write_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int,
+                container: str = "WAV", subtype: str = "FLOAT") -> None:
+    """Write a whole signal atomically."""
+    channels = 1 if np.ndim(audio) == 1 else np.shape(audio)[1]
+    with AtomicAudioWriter(path, sample_rate, channels, container, subtype) as writer:
+        writer.write(audio)

@@ -1,0 +1,79 @@
+"""``aeib apply``: run the EQ → compressor → limiter chain with a given setting over a file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from tqdm import tqdm
+
+from aeib.audio import AtomicAudioWriter, audio_info, check_finite, iter_blocks, output_format, same_file
+from aeib.dsp import ChainProcessor
+from aeib.dsp.processor import MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ
+from aeib.errors import AudioError, OutputError
+from aeib.settings import load_params, preset_names
+
+BLOCK_FRAMES = 1 << 16
+"""Frames read, processed and written at a time: memory use does not grow with file length."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "apply",
+        help="apply an EQ/compressor setting (parameter file or preset) to an audio file",
+        description="Apply a parameter file (physical units; parameters left out take their neutral "
+        "defaults) to INPUT at its own sample rate and channel count, streaming in blocks. "
+        "The output container follows OUTPUT's extension (.wav, .flac, .aiff, .ogg, .opus), or INPUT's "
+        "when OUTPUT has none; WAV/AIFF output is 32-bit float if the input was float, else 24-bit PCM. "
+        "The output is written to a temporary file and renamed into place only when complete.",
+    )
+    parser.add_argument("input", metavar="INPUT", help="audio file to process (WAV, FLAC, OGG, Opus, AIFF)")
+    parser.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="where to write the result")
+    parser.add_argument("--params", required=True, metavar="P",
+                        help=f"parameter JSON file, or a bundled preset: {', '.join(preset_names())} "
+                        "(see `aeib params` for names and ranges)")
+    subtype = parser.add_mutually_exclusive_group()
+    subtype.add_argument("--float", dest="float_output", action="store_true", default=None,
+                         help="write 32-bit float WAV/AIFF regardless of the input's format")
+    subtype.add_argument("--pcm24", dest="float_output", action="store_false",
+                         help="write 24-bit PCM WAV/AIFF regardless of the input's format")
+    parser.add_argument("--plot", metavar="PNG", help="also draw the EQ curve and compressor static curve")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    info = audio_info(args.input)
+    if same_file(args.input, args.output):
+        raise OutputError(f"output {args.output} is the input file; choose another path (aeib never overwrites its input)")
+    params = load_params(args.params)
+    if not MIN_SAMPLE_RATE_HZ <= info.sample_rate <= MAX_SAMPLE_RATE_HZ:
+        raise AudioError(f"{info.path}: sample rate {info.sample_rate} Hz is outside the supported "
+                         f"{MIN_SAMPLE_RATE_HZ}–{MAX_SAMPLE_RATE_HZ} Hz")
+    if info.frames == 0:
+        raise AudioError(f"{info.path} holds no audio samples")
+    container, subtype = output_format(args.output, info, args.float_output)
+
+    started = time.perf_counter()
+    chain = ChainProcessor(info.sample_rate, info.channels, params)
+    frames = 0
+    with AtomicAudioWriter(args.output, info.sample_rate, info.channels, container, subtype) as writer, \
+            tqdm(total=info.frames, unit="frame", unit_scale=True, desc="apply", leave=False,
+                 disable=args.quiet or None, file=sys.stderr) as bar:
+        for block in iter_blocks(info.path, BLOCK_FRAMES):
+            check_finite(block, info.path)
+            writer.write(chain.process_block(block))
+            frames += block.shape[0]
+            bar.update(block.shape[0])
+    if frames == 0:  # header claimed frames but none could be read
+        raise AudioError(f"{info.path} holds no audio samples")
+    if args.plot:
+        from aeib.plots import plot_settings
+
+        plot_settings(params, info.sample_rate, args.plot, title=f"aeib apply {args.params}")
+    if not args.quiet:
+        elapsed = time.perf_counter() - started
+        print(f"wrote {args.output}: {frames / info.sample_rate:.1f} s, {info.sample_rate} Hz, "
+              f"{info.channels} ch, {container} {subtype} ({elapsed:.2f} s)", file=sys.stderr)
+    return 0
