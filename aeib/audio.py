@@ -176,7 +176,14 @@ def _temporary_beside(path: Path) -> Path:
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     os.close(fd)
+    os.chmod(name, 0o666 & ~_umask())  # mkstemp makes 0600 files; outputs get ordinary permissions
     return Path(name)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _commit(tmp: Path, path: Path) -> None:

@@ -115,3 +115,12 @@ def test_unwritable_destinations(make_wav, tmp_path, capsys):
 def test_unknown_preset(make_wav, tmp_path, capsys):
     assert "no parameter file or preset" in _bad(capsys, tmp_path, "apply", make_wav(), "-o", tmp_path / "o.wav",
                                                  "--params", "loudest")
+
+
+def test_output_gets_ordinary_permissions(make_wav, tmp_path, capsys):
+    old = os.umask(0o022)
+    try:
+        assert _run(capsys, "apply", make_wav(), "-o", tmp_path / "o.wav", "--params", "neutral")[0] == 0
+    finally:
+        os.umask(old)
+    assert (tmp_path / "o.wav").stat().st_mode & 0o777 == 0o644
