@@ -57,6 +57,8 @@ def audio_info(path: str | os.PathLike) -> AudioInfo:
         AudioError: if the file does not exist or is not readable audio.
     """
     path = Path(path)
+    if path.is_dir():
+        raise AudioError(f"{path} is a directory, not an audio file")
     if not path.is_file():
         raise AudioError(f"no such file: {path}")
     try:
@@ -258,3 +260,36 @@ def write_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int,
     channels = 1 if np.ndim(audio) == 1 else np.shape(audio)[1]
     with AtomicAudioWriter(path, sample_rate, channels, container, subtype) as writer:
         writer.write(audio)
+
+
+def read_frames(path: str | os.PathLike, start_frame: int, n_frames: int) -> np.ndarray:
+    """Read ``n_frames`` frames from ``start_frame`` on, zero-padded where the range leaves the file.
+
+    Seeking is sample-exact for the formats soundfile reads (WAV, FLAC, Ogg Vorbis, Opus), so a
+    segment read this way equals the same slice of the whole decoded file.
+
+    Args:
+        path: Audio file.
+        start_frame: First frame (may be negative: the part before the file start is zeros).
+        n_frames: Number of frames to return.
+
+    Returns:
+        float32[n_frames, channels].
+
+    Raises:
+        AudioError: if the file cannot be read.
+    """
+    info = audio_info(path)
+    out = np.zeros((max(0, n_frames), info.channels), dtype=np.float32)
+    first = max(0, start_frame)
+    stop = min(start_frame + n_frames, info.frames)
+    if stop <= first:
+        return out
+    try:
+        with sf.SoundFile(str(info.path)) as handle:
+            handle.seek(first)
+            block = handle.read(stop - first, dtype="float32", always_2d=True)
+    except Exception as exc:
+        raise AudioError(f"cannot read {info.path}: {_describe(exc)}") from None
+    out[first - start_frame:first - start_frame + block.shape[0]] = block
+    return out

@@ -124,3 +124,49 @@ def test_output_gets_ordinary_permissions(make_wav, tmp_path, capsys):
     finally:
         os.umask(old)
     assert (tmp_path / "o.wav").stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize(
+    "name, audio, subtype",
+    [
+        ("one_sample.wav", np.array([[0.5, -0.5]], np.float32), "FLOAT"),
+        ("silence.wav", np.zeros((4800, 2), np.float32), "PCM_16"),
+        ("dc.wav", np.full((4800, 1), 0.4, np.float32), "PCM_16"),
+        ("int32.wav", np.random.default_rng(0).uniform(-0.5, 0.5, (4800, 2)).astype(np.float32), "PCM_32"),
+        ("double.wav", np.random.default_rng(1).uniform(-0.5, 0.5, (4800, 2)).astype(np.float32), "DOUBLE"),
+        ("hot.wav", np.random.default_rng(2).uniform(-1, 1, (4800, 2)).astype(np.float32) * 4, "FLOAT"),
+    ],
+)
+def test_unusual_but_valid_inputs_are_processed(make_wav, tmp_path, capsys, name, audio, subtype):
+    src = make_wav(name, audio=audio, subtype=subtype)
+    out = tmp_path / f"out_{name}"
+    code, _, err = _run(capsys, "apply", src, "-o", out, "--params", "club-fix")
+    assert code == 0, err
+    y, _ = sf.read(out, always_2d=True)
+    assert y.shape == audio.shape and np.all(np.isfinite(y))
+    assert np.max(np.abs(y)) <= 10 ** (-0.3 / 20) + 1e-6
+
+
+def test_full_disk_leaves_no_partial_file(make_wav, tmp_path):
+    """A file-size limit makes writes fail the way a full disk does (EFBIG instead of ENOSPC)."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    src = make_wav(seconds=3.0)
+    out = tmp_path / "out.wav"
+
+    def limit_file_size():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+
+    done = subprocess.run([sys.executable, "-m", "aeib.cli.main", "apply", str(src), "-o", str(out),
+                           "--params", "neutral", "-q"], capture_output=True, text=True, preexec_fn=limit_file_size)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("aeib: error: cannot write")
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == [src.name]
+
+
+def test_directory_as_input(tmp_path, capsys):
+    assert "is a directory" in _bad(capsys, tmp_path, "apply", tmp_path, "-o", tmp_path / "o.wav", "--params", "neutral")
