@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "aeib.cli.apply",
     "aeib.cli.params",
     "aeib.cli.example",
+    "aeib.cli.make_data",
     "aeib.cli.bench",
 )
 
