@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "aeib.cli.params",
     "aeib.cli.example",
     "aeib.cli.make_data",
+    "aeib.cli.train",
     "aeib.cli.bench",
 )
 

@@ -1,0 +1,50 @@
+"""``aeib train``: train the analyzer on style pairs (imports TensorFlow only when run)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+STRATEGIES = ("default", "mirrored", "multiworker")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "train",
+        help="train the analyzer (Keras fit, SPSA or autodiff gradients) on `aeib make-data` shards",
+        description="Train the enhancer (analyzer + DSP layer) with Keras fit on the train split, "
+        "validating on the valid split every epoch. The run folder gets the best model by validation "
+        "loss (best.keras), the last state (last.keras + state.json, for --resume), history.csv, "
+        "TensorBoard logs, and at the end analyzer.keras and summary.json. Runs on the CPU by default "
+        "(Apple-silicon laptops included). Seeds in the config make a run repeatable.",
+    )
+    parser.add_argument("--config", required=True, metavar="CONFIG",
+                        help="config name (tiny, small, big) or path to a JSON config in training/configs/")
+    parser.add_argument("--data", required=True, metavar="DIR", help="folder written by `aeib make-data`")
+    parser.add_argument("--out", required=True, metavar="DIR", help="run folder (e.g. runs/small-v1)")
+    parser.add_argument("--resume", action="store_true", help="continue the interrupted run in --out")
+    parser.add_argument("--strategy", choices=STRATEGIES, default="default",
+                        help="default: one device; mirrored: data parallel over local devices (two logical "
+                        "CPUs without a GPU); multiworker: several machines via TF_CONFIG (docs/TRAINING.md)")
+    parser.add_argument("--gradient", choices=("spsa", "autodiff"),
+                        help="override the config's gradient mode (spsa: numpy DSP + SPSA; autodiff: TF DSP twin)")
+    parser.add_argument("--epochs", type=int, default=100, help="maximum epochs (default 100; early stopping ends sooner)")
+    parser.add_argument("--steps-per-epoch", type=int, help="cap on training steps per epoch (default: whole train split)")
+    parser.add_argument("--validation-steps", type=int, help="cap on validation batches (default: whole valid split)")
+    parser.add_argument("--patience", type=int, default=8, help="epochs without improvement before stopping (default 8)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="one line per epoch instead of a progress bar")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from aeib.train.trainer import TrainOptions, train
+
+    summary = train(TrainOptions(
+        config=args.config, gradient=args.gradient, data_dir=Path(args.data), out_dir=Path(args.out), resume=args.resume,
+        strategy=args.strategy, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
+        validation_steps=args.validation_steps, early_stopping_patience=args.patience,
+        verbose=2 if args.quiet else 1,
+    ))
+    print(json.dumps({k: v for k, v in summary.items() if k != "curve"}, indent=2))
+    return 0

@@ -1,0 +1,105 @@
+"""Analyzer and enhancer: one shared encoder, schema-sized head, any length, serialization round trips."""
+
+import keras
+import numpy as np
+import pytest
+
+from aeib.dsp import CHAIN_SCHEMA
+from aeib.model import build_analyzer, build_enhancer, load_model
+from aeib.model.autodiff_dsp import AutodiffDspLayer
+from aeib.model.controller import ParameterController, neutral_output_bias
+from aeib.model.encoder import AudioEncoder
+from aeib.model.spsa import SpsaDspLayer
+
+
+def _all_layers(model):
+    for layer in model.layers:
+        yield layer
+        if isinstance(layer, keras.Model):
+            yield from _all_layers(layer)
+
+
+def test_analyzer_holds_exactly_one_encoder_shared_by_both_inputs(tiny_config, audio_batch):
+    analyzer = build_analyzer(tiny_config)
+    encoders = [layer for layer in _all_layers(analyzer) if isinstance(layer, AudioEncoder)]
+    assert len(encoders) == 1
+    encoder, controller = encoders[0], analyzer.get_layer("controller")
+    # All weights are the one encoder's plus the controller's: nothing is duplicated per input.
+    assert {id(w) for w in analyzer.weights} == {id(w) for w in encoder.weights + controller.weights}
+    assert analyzer.count_params() == encoder.count_params() + controller.count_params()
+
+    # Behaviour: the two halves of the joint embedding are that encoder applied to each signal.
+    joint = keras.Model(analyzer.inputs, analyzer.get_layer("joint_embedding").output)
+    frontend = analyzer.get_layer("log_mel")
+    audio, reference = audio_batch(2, 4000, seed=1), audio_batch(2, 4000, seed=2)
+    both = np.asarray(joint([audio, reference]))
+    dim = tiny_config.encoder.embedding_dim
+    np.testing.assert_allclose(both[:, :dim], np.asarray(encoder(frontend(audio))), atol=1e-6)
+    np.testing.assert_allclose(both[:, dim:], np.asarray(encoder(frontend(reference))), atol=1e-6)
+    swapped = np.asarray(joint([reference, audio]))
+    np.testing.assert_allclose(swapped, np.concatenate([both[:, dim:], both[:, :dim]], axis=1), atol=1e-6)
+
+
+@pytest.mark.parametrize("n_samples", [256, 3000, 9001])
+def test_analyzer_output_is_schema_sized_and_in_unit_range_for_any_length(tiny_config, audio_batch, n_samples):
+    analyzer = build_analyzer(tiny_config)
+    params01 = np.asarray(analyzer([audio_batch(3, n_samples), audio_batch(3, 5000, seed=4)]))
+    assert params01.shape == (3, len(CHAIN_SCHEMA))
+    assert np.all((params01 > 0.0) & (params01 < 1.0))
+
+
+def test_untrained_controller_starts_near_the_neutral_setting(tiny_config):
+    neutral01 = CHAIN_SCHEMA.normalize(CHAIN_SCHEMA.default_vector())
+    controller = ParameterController(len(CHAIN_SCHEMA), (8,), 0.0, output_bias=neutral_output_bias(neutral01, 0.1))
+    controller.build((None, 4))
+    for layer in controller.hidden:
+        layer.kernel.assign(np.zeros(layer.kernel.shape))
+    params01 = np.asarray(controller(np.ones((1, 4), np.float32)))[0]
+    expected = np.clip(neutral01, 0.1, 0.9)
+    np.testing.assert_allclose(params01, expected, atol=1e-6)
+    physical = CHAIN_SCHEMA.to_dict(CHAIN_SCHEMA.denormalize(params01))
+    assert physical["eq.band2.gain_db"] == pytest.approx(0.0, abs=1e-4)
+
+
+def test_controller_rejects_a_bias_of_the_wrong_size():
+    with pytest.raises(ValueError, match="output_bias has 2 entries"):
+        ParameterController(3, output_bias=[0.0, 0.0])
+
+
+@pytest.mark.parametrize("layer", [
+    AudioEncoder((4, 8), 5, 12, name="enc"),
+    ParameterController(5, (7, 3), 0.25, output_bias=[0.1, 0.2, 0.3, 0.4, 0.5], name="ctl"),
+    SpsaDspLayer(16_000, epsilon=0.02, limiter=True, backend="serial", workers=3, seed=7, name="spsa"),
+    AutodiffDspLayer(16_000, compressor_block_size=32, jit_compile=False, name="ad"),
+], ids=lambda layer: type(layer).__name__)
+def test_layer_config_round_trip(layer):
+    config = layer.get_config()
+    clone = type(layer).from_config(config)
+    assert clone.get_config() == config
+    revived = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(layer))
+    assert type(revived) is type(layer) and revived.get_config() == config
+
+
+def test_saved_analyzer_reloads_with_identical_outputs(tiny_config, audio_batch, tmp_path):
+    analyzer = build_analyzer(tiny_config)
+    audio, reference = audio_batch(2, 4000, seed=1), audio_batch(2, 4000, seed=2)
+    # Move batch-norm statistics away from their initial values so that they must be saved too.
+    for _ in range(2):
+        analyzer([audio, reference], training=True)
+    path = tmp_path / "analyzer.keras"
+    analyzer.save(path)
+    reloaded = load_model(path)
+    np.testing.assert_array_equal(np.asarray(reloaded([audio, reference])), np.asarray(analyzer([audio, reference])))
+
+
+@pytest.mark.parametrize("gradient", ["spsa", "autodiff"])
+def test_saved_enhancer_reloads_with_identical_outputs(tiny_config, audio_batch, tmp_path, gradient):
+    enhancer = build_enhancer(tiny_config.replace_training(gradient=gradient))
+    audio, reference = audio_batch(2, 4000, seed=1), audio_batch(2, 4000, seed=2)
+    path = tmp_path / "enhancer.keras"
+    enhancer.save(path)
+    reloaded = load_model(path)
+    assert type(reloaded.get_layer("dsp")) is type(enhancer.get_layer("dsp"))
+    expected = np.asarray(enhancer([audio, reference]))
+    np.testing.assert_array_equal(np.asarray(reloaded([audio, reference])), expected)
+    assert np.abs(expected - audio).max() > 0.0  # the chain really processed the audio

@@ -1,0 +1,93 @@
+"""`aeib train` end to end on a tiny generated dataset and the tiny config."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from aeib.cli.main import main
+from aeib.data import MakeDataConfig, PairConfig, RoomConfig, make_data
+from aeib.train.trainer import TrainOptions, train
+from tests.conftest import music_like
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("train_data")
+    music = root / "music"
+    music.mkdir()
+    for i in range(8):
+        sf.write(music / f"track{i}.wav", music_like(3.0, 24_000, 2, seed=i), 24_000)
+    config = MakeDataConfig(
+        music_dir=music, out_dir=root / "pairs", examples=40, seed=3, shard_size=8, n_phones=2,
+        pair=PairConfig(sample_rate=24_000, segment_s=0.5, split_fractions=(0.6, 0.2, 0.2)),
+        rooms=RoomConfig(n_rooms=1, mics_per_room=2, length_m=(10.0, 11.0), rt60_s=(0.3, 0.4), max_order=2),
+        progress=False,
+    )
+    make_data(config)
+    return root / "pairs"
+
+
+def _options(data: Path, out: Path, **changes) -> TrainOptions:
+    base = dict(config="tiny", data_dir=data, out_dir=out, epochs=2, steps_per_epoch=2, verbose=0)
+    base.update(changes)
+    return TrainOptions(**base)
+
+
+def test_training_writes_a_complete_run_folder(tiny_data, tmp_path):
+    summary = train(_options(tiny_data, tmp_path / "run"))
+    run = tmp_path / "run"
+    for name in ("config.json", "state.json", "last.keras", "best.keras", "history.csv", "analyzer.keras", "summary.json"):
+        assert (run / name).is_file(), name
+    assert (run / "tensorboard").is_dir()
+    assert summary["epochs_run"] == 2 and len(summary["curve"]) == 2
+    assert np.isfinite(summary["best_val_loss"])
+    assert json.loads((run / "state.json").read_text())["epochs_done"] == 2
+
+
+def test_an_interrupted_run_resumes_to_the_same_weights(tiny_data, tmp_path):
+    straight = tmp_path / "straight"
+    train(_options(tiny_data, straight, epochs=3))
+    interrupted = tmp_path / "interrupted"
+    train(_options(tiny_data, interrupted, epochs=1))  # as if killed after epoch 1
+    train(_options(tiny_data, interrupted, epochs=3, resume=True))
+    from aeib.model.saving import load_model
+
+    a = load_model(straight / "last.keras").get_weights()
+    b = load_model(interrupted / "last.keras").get_weights()
+    for wa, wb in zip(a, b):
+        np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)
+    rows = (interrupted / "history.csv").read_text().strip().splitlines()
+    assert len(rows) == 4  # header + 3 epochs
+
+
+def test_run_folder_guards(tiny_data, tmp_path, capsys):
+    run = tmp_path / "run"
+    train(_options(tiny_data, run, epochs=1))
+    code = main(["train", "--config", "tiny", "--data", str(tiny_data), "--out", str(run), "--epochs", "2"])
+    err = capsys.readouterr().err
+    assert code == 2 and "pass --resume" in err
+    code = main(["train", "--config", "tiny", "--data", str(tiny_data), "--out", str(run), "--epochs", "1", "--resume"])
+    assert code == 2 and "raise --epochs" in capsys.readouterr().err
+    code = main(["train", "--config", "nope", "--data", str(tiny_data), "--out", str(tmp_path / "x")])
+    assert code == 2 and "no model config" in capsys.readouterr().err
+    code = main(["train", "--config", "tiny", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "y")])
+    assert code == 2
+
+
+def test_mirrored_strategy_on_two_logical_cpus(tiny_data, tmp_path):
+    """Runs in a subprocess: the logical CPU split must happen before TensorFlow initializes."""
+    code = (
+        "from pathlib import Path; from aeib.train.trainer import TrainOptions, train; "
+        f"s = train(TrainOptions(config='tiny', data_dir=Path(r'{tiny_data}'), out_dir=Path(r'{tmp_path / 'm'}'), "
+        "epochs=1, steps_per_epoch=2, strategy='mirrored', verbose=0)); "
+        "import math; assert math.isfinite(s['best_val_loss'])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
