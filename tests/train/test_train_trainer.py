@@ -50,6 +50,17 @@ def test_training_writes_a_complete_run_folder(tiny_data, tmp_path):
     assert np.isfinite(summary["best_val_loss"])
     assert json.loads((run / "state.json").read_text())["epochs_done"] == 2
 
+    from aeib.metrics import METRICS
+    from aeib.model.saving import load_model
+    from aeib.train.validate import format_table, validate_analyzer
+
+    result = validate_analyzer(load_model(run / "analyzer.keras"), tiny_data, "valid", batch_size=4, progress=False)
+    assert result["examples"] == json.loads((tiny_data / "manifest.json").read_text())["splits"]["valid"]
+    for side in ("model", "input"):
+        for name in METRICS:
+            assert np.isfinite(result["overall"][side][name]["mean"])
+    assert "mel_distance_db" in format_table(result)
+
 
 def test_an_interrupted_run_resumes_to_the_same_weights(tiny_data, tmp_path):
     straight = tmp_path / "straight"
