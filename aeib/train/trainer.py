@@ -114,10 +114,12 @@ def training_dataset(data_dir: Path, config: ModelConfig, first_epoch: int, epoc
     return dataset
 
 
-def validation_dataset(data_dir: Path, config: ModelConfig) -> tf.data.Dataset:
-    """The valid split, centred crops, fixed order."""
-    return pair_dataset(data_dir, "valid", config.training.batch_size, config.training.crop_seconds,
-                        shuffle=False, drop_remainder=False).map(_as_xy).cache()
+def validation_dataset(data_dir: Path, config: ModelConfig, examples: int) -> tf.data.Dataset:
+    """The valid split, centred crops, fixed order; its length is declared so Keras knows where it ends."""
+    batches = -(-examples // config.training.batch_size)
+    dataset = pair_dataset(data_dir, "valid", config.training.batch_size, config.training.crop_seconds,
+                           shuffle=False, drop_remainder=False).map(_as_xy)
+    return dataset.apply(tf.data.experimental.assert_cardinality(batches)).cache()
 
 
 class RunState(keras.callbacks.Callback):
@@ -247,7 +249,10 @@ def train(options: TrainOptions) -> dict:
                           f"{config.training.batch_size}")
     steps = min(steps, options.steps_per_epoch or steps)
     train_ds = training_dataset(Path(options.data_dir), config, first_epoch, options.epochs, steps)
-    valid_ds = validation_dataset(Path(options.data_dir), config)
+    valid_examples = int(manifest["splits"].get("valid", 0))
+    if valid_examples == 0:
+        raise CorpusError(f"{options.data_dir} has no valid split to monitor training with")
+    valid_ds = validation_dataset(Path(options.data_dir), config, valid_examples)
 
     checkpoint = keras.callbacks.ModelCheckpoint(out_dir / "best.keras", monitor="val_loss", save_best_only=True)
     early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=options.early_stopping_patience)
@@ -261,7 +266,7 @@ def train(options: TrainOptions) -> dict:
         RunState(out_dir, tracked, config.training.seed, data_hash, state),
     ]
     started = time.perf_counter()
-    model.fit(train_ds, epochs=options.epochs, initial_epoch=first_epoch, steps_per_epoch=steps,
+    model.fit(train_ds, epochs=options.epochs, initial_epoch=first_epoch, steps_per_epoch=steps, shuffle=False,
               validation_data=valid_ds, validation_steps=options.validation_steps, callbacks=callbacks,
               verbose=options.verbose)
     return finish_run(out_dir, config, data_hash, time.perf_counter() - started)
