@@ -101,3 +101,30 @@ def shard_is_valid(path: str | Path, digest: str, n_examples: int) -> bool:
                 and len(meta.get("examples", [])) == n_examples
     except Exception:  # any damage means "render it again"
         return False
+
+
+def member_layout(path: str | Path) -> dict[str, tuple[int, int, np.dtype, tuple[int, ...]]]:
+    """Where each array's raw bytes sit in a shard: ``{name: (offset, n_bytes, dtype, shape)}``.
+
+    Shards are stored (not deflated) zips of ``.npy`` members, so every array is one contiguous run
+    of bytes in the file; readers that cannot run Python (a ``tf.data`` pipeline) slice them out
+    directly. Raises ValueError for a compressed member or a Fortran-ordered array.
+    """
+    layout = {}
+    with open(path, "rb") as handle, zipfile.ZipFile(handle) as archive:
+        for info in archive.infolist():
+            if info.compress_type != zipfile.ZIP_STORED:
+                raise ValueError(f"{path}: member {info.filename} is compressed")
+            handle.seek(info.header_offset)
+            local = handle.read(30)
+            name_len, extra_len = int.from_bytes(local[26:28], "little"), int.from_bytes(local[28:30], "little")
+            start = info.header_offset + 30 + name_len + extra_len
+            handle.seek(start)
+            version = np.lib.format.read_magic(handle)
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, fortran, dtype = read_header(handle)
+            if fortran:
+                raise ValueError(f"{path}: member {info.filename} is Fortran-ordered")
+            offset = handle.tell()
+            layout[info.filename[:-4]] = (offset, int(np.prod(shape, dtype=np.int64)) * dtype.itemsize, dtype, shape)
+    return layout

@@ -23,18 +23,43 @@ import tensorflow as tf
 
 from aeib.data.corpus import CorpusError
 from aeib.data.manifest import load_manifest, shard_files
-from aeib.data.shards import SIGNALS, read_shard
+from aeib.data.shards import SIGNALS, member_layout
 from aeib.errors import ParameterError
 
 DEFAULT_CROP_S = 2.5
 
 
-def _examples_of(path: bytes):
-    """Yield the examples of one shard (generator for ``tf.data.Dataset.from_generator``)."""
-    data = read_shard(path.decode("utf-8"))
-    for row in range(data["params"].shape[0]):
-        yield tuple(data[name][row] for name in SIGNALS) + (data["params"][row], data["params01"][row],
-                                                          np.int32(data["style"][row]))
+_COLUMNS = SIGNALS + ("params", "params01", "style")
+
+
+def _shard_table(files: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Byte offsets and lengths of every column in every shard, read from the zip and npy headers."""
+    offsets, sizes = [], []
+    for path in files:
+        layout = member_layout(path)
+        offsets.append([layout[name][0] for name in _COLUMNS])
+        sizes.append([layout[name][1] for name in _COLUMNS])
+    return files, np.array(offsets, dtype=np.int64), np.array(sizes, dtype=np.int64)
+
+
+def _shard_examples(path: tf.Tensor, offsets: tf.Tensor, sizes: tf.Tensor, segment: int,
+                    n_params: int) -> tf.data.Dataset:
+    """The examples of one shard, decoded with TensorFlow ops only.
+
+    No Python runs inside the pipeline (``from_generator`` would): a Python callback in tf.data's
+    threads needs the GIL, and destroying a half-read iterator while holding it deadlocks.
+    """
+    contents = tf.io.read_file(path)
+
+    def column(index: int, dtype: tf.DType, width: int | None) -> tf.Tensor:
+        values = tf.io.decode_raw(tf.strings.substr(contents, offsets[index], sizes[index]), dtype)
+        return values if width is None else tf.reshape(values, [-1, width])
+
+    signals = tuple(column(i, tf.float16, segment) for i in range(len(SIGNALS)))
+    params = column(3, tf.float32, n_params)
+    params01 = column(4, tf.float32, n_params)
+    style = tf.cast(column(5, tf.int16, None), tf.int32)
+    return tf.data.Dataset.from_tensor_slices(signals + (params, params01, style))
 
 
 def pair_dataset(data_dir: str | Path, split: str = "train", batch_size: int = 16, crop_s: float = DEFAULT_CROP_S,
@@ -74,16 +99,13 @@ def pair_dataset(data_dir: str | Path, split: str = "train", batch_size: int = 1
     n_params = len(manifest["schema"]["parameters"])
     random_crop = shuffle if random_crop is None else random_crop
 
-    audio_spec = tf.TensorSpec([segment], tf.float16)
-    signature = (audio_spec, audio_spec, audio_spec, tf.TensorSpec([n_params], tf.float32),
-                 tf.TensorSpec([n_params], tf.float32), tf.TensorSpec([], tf.int32))
-    shard_ds = tf.data.Dataset.from_tensor_slices(files)
+    shard_ds = tf.data.Dataset.from_tensor_slices(_shard_table(files))
     if shuffle:
         shard_ds = shard_ds.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
     if repeat:
         shard_ds = shard_ds.repeat()
     ds = shard_ds.interleave(
-        lambda path: tf.data.Dataset.from_generator(_examples_of, output_signature=signature, args=(path,)),
+        lambda path, offsets, sizes: _shard_examples(path, offsets, sizes, segment, n_params),
         cycle_length=min(cycle_length, len(files)), block_length=1)
     if shuffle:
         ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
