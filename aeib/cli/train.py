@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 STRATEGIES = ("default", "mirrored", "multiworker")
@@ -38,6 +39,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from aeib.data.manifest import load_manifest
+    from aeib.model.config import ModelConfig
+
+    # Check the cheap things before TensorFlow loads (and prints its start-up logs).
+    ModelConfig.load(args.config)
+    load_manifest(args.data)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ info logs off the terminal
     from aeib.train.trainer import TrainOptions, train
 
     summary = train(TrainOptions(
