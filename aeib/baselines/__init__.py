@@ -1,0 +1,1 @@
+"""Non-learned ways to set the chain, to compare the analyzer against."""

@@ -1,0 +1,144 @@
+"""``rb-dsp``: a rule-based match of the input to a reference with the project's own chain.
+
+No learning, three steps, all in physical units:
+
+1. **EQ**: the ratio of the reference's and the input's long-term average spectra (Welch, 8192-point
+   Hann, in dB, level-aligned so its power-weighted mean is 0 dB) is smoothed to ⅓ octave and
+   sampled on a log-frequency grid (40 Hz to 0.45 × the sample rate); the six EQ bands' gains and
+   frequencies are fitted to it by bounded least squares (``scipy.optimize.least_squares``), Q
+   fixed at the schema defaults.
+2. **Compressor**: if the input's short-term level spread (P95 − P10 of 50 ms peak levels, dB)
+   exceeds the reference's by more than 1 dB, a soft-knee compressor with its threshold at the
+   input's P10 level and 5 ms / 150 ms ballistics gets the ratio (from a grid of 13, 1–20:1) whose
+   output spread is closest to the reference's; otherwise the ratio stays 1.
+3. **Makeup**: the chain is run once and the makeup gain set so the output's integrated loudness
+   (BS.1770) equals the reference's.
+
+Everything is clipped into the schema's ranges, so the result is always a valid setting.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.optimize
+import scipy.signal
+
+from aeib.audio import loudness_lufs
+from aeib.dsp import CHAIN_SCHEMA, process
+from aeib.dsp.eq import eq_response_db
+
+WELCH_SEGMENT = 8192
+GRID_POINTS = 96
+SHORT_TERM_S = 0.05
+RATIO_GRID = np.geomspace(1.0, 20.0, 13)
+_EQ_BANDS = (("low_shelf", "cutoff_hz"), ("band1", "center_hz"), ("band2", "center_hz"),
+             ("band3", "center_hz"), ("band4", "center_hz"), ("high_shelf", "cutoff_hz"))
+
+
+def _mono(audio: np.ndarray) -> np.ndarray:
+    audio = np.asarray(audio, dtype=np.float64)
+    return audio.mean(axis=1) if audio.ndim == 2 else audio
+
+
+def average_spectrum_db(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """Long-term average power spectrum: (frequencies Hz, power dB)."""
+    audio = _mono(audio)
+    freqs, power = scipy.signal.welch(audio, sample_rate, nperseg=min(WELCH_SEGMENT, len(audio)))
+    return freqs, 10 * np.log10(power + 1e-20)
+
+
+def target_curve_db(audio: np.ndarray, reference: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """The smoothed, level-aligned reference/input spectrum ratio on a log grid: (grid Hz, dB)."""
+    freqs, input_db = average_spectrum_db(audio, sample_rate)
+    _, reference_db = average_spectrum_db(reference, sample_rate)
+    grid = np.geomspace(40.0, 0.45 * sample_rate, GRID_POINTS)
+    ratio = reference_db - input_db
+    smoothed = np.empty_like(grid)
+    for i, f in enumerate(grid):  # ⅓-octave moving average around each grid frequency
+        band = (freqs >= f / 2 ** (1 / 6)) & (freqs <= f * 2 ** (1 / 6))
+        smoothed[i] = ratio[band].mean() if band.any() else np.interp(f, freqs, ratio)
+    weights = 10 ** (np.interp(grid, freqs, input_db) / 10)
+    smoothed -= np.sum(smoothed * weights) / np.sum(weights)  # level is the makeup's job
+    return grid, np.clip(smoothed, -CHAIN_SCHEMA["eq.band1.gain_db"].max, CHAIN_SCHEMA["eq.band1.gain_db"].max)
+
+
+def fit_eq(grid_hz: np.ndarray, curve_db: np.ndarray, sample_rate: int) -> dict[str, float]:
+    """EQ gains and frequencies whose response best matches ``curve_db`` (least squares in dB)."""
+    names = [f"eq.{band}.gain_db" for band, _ in _EQ_BANDS] + [f"eq.{band}.{freq}" for band, freq in _EQ_BANDS]
+    specs = [CHAIN_SCHEMA[name] for name in names]
+    cap = 0.45 * sample_rate
+    lower = np.array([s.min for s in specs])
+    upper = np.array([min(s.max, cap) if s.unit == "Hz" else s.max for s in specs])
+    start = np.clip(np.array([s.default for s in specs]), lower, upper)
+    is_freq = np.array([s.unit == "Hz" for s in specs])
+    lower[is_freq], upper[is_freq], start[is_freq] = np.log(lower[is_freq]), np.log(upper[is_freq]), np.log(start[is_freq])
+    base = CHAIN_SCHEMA.defaults()
+
+    def setting(x: np.ndarray) -> dict[str, float]:
+        values = np.where(is_freq, np.exp(x), x)
+        return {**base, **dict(zip(names, values))}
+
+    def residual(x: np.ndarray) -> np.ndarray:
+        return eq_response_db(setting(x), sample_rate, grid_hz) - curve_db
+
+    solution = scipy.optimize.least_squares(residual, start, bounds=(lower, upper), max_nfev=200)
+    fitted = setting(solution.x)
+    return {name: float(np.clip(fitted[name], CHAIN_SCHEMA[name].min, CHAIN_SCHEMA[name].max)) for name in names}
+
+
+def short_term_levels_db(audio: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Peak levels (dBFS) of 50 ms frames — what the compressor's peak detector follows — frames
+    quieter than −70 dBFS dropped."""
+    audio = _mono(audio)
+    frame = max(1, int(SHORT_TERM_S * sample_rate))
+    n = len(audio) // frame
+    if n == 0:
+        return np.array([])
+    peaks = np.max(np.abs(audio[: n * frame].reshape(n, frame)), axis=1)
+    levels = 20 * np.log10(np.maximum(peaks, 1e-12))
+    return levels[levels > -70.0]
+
+
+def level_spread_db(audio: np.ndarray, sample_rate: int) -> float:
+    """P95 − P10 of the 50 ms peak levels in dB (0 if there are too few frames)."""
+    levels = short_term_levels_db(audio, sample_rate)
+    return float(np.subtract(*np.percentile(levels, [95, 10]))) if levels.size >= 4 else 0.0
+
+
+def fit_compressor(audio: np.ndarray, reference: np.ndarray, sample_rate: int) -> dict[str, float]:
+    """Compressor settings that shrink the input's short-term level spread to the reference's.
+
+    Threshold at the input's P10 level, 5 ms / 150 ms ballistics, 6 dB knee; the ratio is the one of
+    :data:`RATIO_GRID` whose output spread comes closest to the reference's (the chain is cheap, so
+    the rule simply tries them).
+    """
+    spread, ref_spread = level_spread_db(audio, sample_rate), level_spread_db(reference, sample_rate)
+    if spread - ref_spread <= 1.0:
+        return {"comp.ratio": 1.0}
+    p10 = float(np.percentile(short_term_levels_db(audio, sample_rate), 10))
+    base = {"comp.threshold_db": float(np.clip(p10, CHAIN_SCHEMA["comp.threshold_db"].min, 0.0)),
+            "comp.attack_ms": 5.0, "comp.release_ms": 150.0, "comp.knee_db": 6.0}
+    mono = _mono(audio)
+    errors = [abs(level_spread_db(process(mono, sample_rate, {**base, "comp.ratio": r}, limiter=False), sample_rate)
+                  - ref_spread) for r in RATIO_GRID]
+    return {**base, "comp.ratio": float(RATIO_GRID[int(np.argmin(errors))])}
+
+
+def rule_based_params(audio: np.ndarray, reference: np.ndarray, sample_rate: int) -> dict[str, float]:
+    """A complete chain setting that matches ``audio`` to ``reference`` by the rules above.
+
+    Args:
+        audio: float[samples] or float[samples, channels], the recording to fix.
+        reference: float[samples'] or float[samples', channels], the sound to match (any length ≥ 0.4 s).
+        sample_rate: Sample rate of both in Hz.
+    """
+    grid, curve = target_curve_db(audio, reference, sample_rate)
+    params = CHAIN_SCHEMA.complete({**fit_eq(grid, curve, sample_rate), **fit_compressor(audio, reference, sample_rate)})
+    processed = process(_mono(audio), sample_rate, params, limiter=False)
+    gap = loudness_lufs(_mono(reference), sample_rate) - loudness_lufs(processed, sample_rate)
+    if math.isfinite(gap):
+        spec = CHAIN_SCHEMA["comp.makeup_db"]
+        params["comp.makeup_db"] = float(np.clip(gap, spec.min, spec.max))
+    return params

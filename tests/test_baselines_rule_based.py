@@ -1,0 +1,47 @@
+import numpy as np
+import pytest
+
+from aeib.audio import loudness_lufs
+from aeib.baselines.rule_based import level_spread_db, rule_based_params
+from aeib.dsp import CHAIN_SCHEMA, process
+from aeib.metrics import mel_distance_db
+from tests.conftest import music_like
+
+RATE = 24_000
+
+
+@pytest.fixture(scope="module")
+def clean():
+    return music_like(4.0, RATE, 1, seed=5)[:, 0].astype(np.float64) * 0.5
+
+
+@pytest.mark.parametrize("damage", [
+    {"eq.band1.gain_db": 10.0, "eq.band1.center_hz": 180.0},          # boomy
+    {"eq.band3.gain_db": 9.0, "eq.band3.center_hz": 3000.0, "eq.band3.q": 2.0},  # harsh
+    {"eq.high_shelf.gain_db": -12.0, "eq.high_shelf.cutoff_hz": 3000.0},  # muffled
+])
+def test_rule_based_eq_undoes_a_coloration(clean, damage):
+    damaged = process(clean, RATE, damage, limiter=False)
+    params = rule_based_params(damaged, clean, RATE)
+    assert set(params) == set(CHAIN_SCHEMA.names)
+    repaired = process(damaged, RATE, params)
+    before, after = mel_distance_db(damaged, clean, RATE), mel_distance_db(repaired, clean, RATE)
+    assert after < 0.5 * before, (before, after)
+
+
+def test_makeup_matches_loudness(clean):
+    quiet = clean * 10 ** (-9 / 20)
+    params = rule_based_params(quiet, clean, RATE)
+    assert params["comp.makeup_db"] == pytest.approx(9.0, abs=0.5)
+    assert loudness_lufs(process(quiet, RATE, params), RATE) == pytest.approx(loudness_lufs(clean, RATE), abs=0.5)
+
+
+def test_compressor_only_when_the_input_is_peakier(clean):
+    squashed = process(clean, RATE, {"comp.threshold_db": -30.0, "comp.ratio": 6.0, "comp.attack_ms": 5.0,
+                                     "comp.makeup_db": 8.0})
+    assert rule_based_params(clean, clean, RATE)["comp.ratio"] == 1.0
+    params = rule_based_params(clean, squashed, RATE)
+    assert params["comp.ratio"] > 1.5
+    out = process(clean, RATE, params)
+    gap_before = abs(level_spread_db(clean, RATE) - level_spread_db(squashed, RATE))
+    assert abs(level_spread_db(out, RATE) - level_spread_db(squashed, RATE)) < 0.5 * gap_before
