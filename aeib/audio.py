@@ -107,6 +107,12 @@ def iter_blocks(path: str | os.PathLike, block_frames: int) -> Iterator[np.ndarr
         raise AudioError(f"cannot read {info.path}: {_describe(exc)}") from None
 
 
+def to_mono(audio: np.ndarray) -> np.ndarray:
+    """float64[samples] from float[samples] or float[samples, channels] (channels averaged)."""
+    audio = np.asarray(audio, dtype=np.float64)
+    return audio.mean(axis=1) if audio.ndim == 2 else audio
+
+
 def check_finite(block: np.ndarray, path: str | os.PathLike) -> None:
     """Raise AudioError if ``block`` holds NaN or infinite samples."""
     if not np.isfinite(block).all():
@@ -159,7 +165,8 @@ def output_format(output: str | os.PathLike, source: AudioInfo, float_output: bo
                           f"(use one of {', '.join(sorted(_FORMAT_BY_SUFFIX))})")
     container = _FORMAT_BY_SUFFIX.get(suffix, source.format)
     if container == "OGG":
-        return container, "OPUS" if suffix == ".opus" or source.subtype == "OPUS" and not suffix else "VORBIS"
+        opus = suffix == ".opus" or (not suffix and source.subtype == "OPUS")
+        return container, "OPUS" if opus else "VORBIS"
     if container == "FLAC":
         return container, "PCM_24"
     if container in ("WAV", "AIFF"):

@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from aeib.audio import loudness_lufs
+from aeib.audio import loudness_lufs, to_mono
 from aeib.features import LogMelSpec, frame_signal, mel_filterbank
 
 MEL_FFT = 2048
@@ -34,13 +34,8 @@ MRSTFT_SIZES = (512, 1024, 2048)
 LEVEL_FLOOR_DB = -200.0
 
 
-def _mono(audio: np.ndarray) -> np.ndarray:
-    audio = np.asarray(audio, dtype=np.float64)
-    return audio.mean(axis=1) if audio.ndim == 2 else audio
-
-
 def _pair(estimate: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    est, tgt = _mono(estimate), _mono(target)
+    est, tgt = to_mono(estimate), to_mono(target)
     if est.shape != tgt.shape:
         raise ValueError(f"estimate and target lengths differ: {est.shape} vs {tgt.shape}")
     return est, tgt
@@ -48,7 +43,7 @@ def _pair(estimate: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 def power_spectrogram(audio: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
     """|STFT|² with a Hann window, frames zero-padded at the end: float64[frames, n_fft // 2 + 1]."""
-    audio = _mono(audio)
+    audio = to_mono(audio)
     n_frames = max(1, math.ceil(max(len(audio) - n_fft, 0) / hop) + 1)
     padded = np.zeros((n_frames - 1) * hop + n_fft)
     padded[: len(audio)] = audio
@@ -87,7 +82,7 @@ def spectral_centroid_error_hz(estimate: np.ndarray, target: np.ndarray, sample_
 
 def rms_db(audio: np.ndarray) -> float:
     """RMS level in dBFS (20·log10), floored at −200 dB for silence."""
-    rms = float(np.sqrt(np.mean(_mono(audio) ** 2)))
+    rms = float(np.sqrt(np.mean(to_mono(audio) ** 2)))
     return 20 * math.log10(rms) if rms > 0 else LEVEL_FLOOR_DB
 
 

@@ -25,7 +25,7 @@ import numpy as np
 import scipy.optimize
 import scipy.signal
 
-from aeib.audio import loudness_lufs
+from aeib.audio import loudness_lufs, to_mono
 from aeib.dsp import CHAIN_SCHEMA, process
 from aeib.dsp.eq import eq_response_db
 
@@ -37,14 +37,9 @@ _EQ_BANDS = (("low_shelf", "cutoff_hz"), ("band1", "center_hz"), ("band2", "cent
              ("band3", "center_hz"), ("band4", "center_hz"), ("high_shelf", "cutoff_hz"))
 
 
-def _mono(audio: np.ndarray) -> np.ndarray:
-    audio = np.asarray(audio, dtype=np.float64)
-    return audio.mean(axis=1) if audio.ndim == 2 else audio
-
-
 def average_spectrum_db(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
     """Long-term average power spectrum: (frequencies Hz, power dB)."""
-    audio = _mono(audio)
+    audio = to_mono(audio)
     freqs, power = scipy.signal.welch(audio, sample_rate, nperseg=min(WELCH_SEGMENT, len(audio)))
     return freqs, 10 * np.log10(power + 1e-20)
 
@@ -91,7 +86,7 @@ def fit_eq(grid_hz: np.ndarray, curve_db: np.ndarray, sample_rate: int) -> dict[
 def short_term_levels_db(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     """Peak levels (dBFS) of 50 ms frames — what the compressor's peak detector follows — frames
     quieter than −70 dBFS dropped."""
-    audio = _mono(audio)
+    audio = to_mono(audio)
     frame = max(1, int(SHORT_TERM_S * sample_rate))
     n = len(audio) // frame
     if n == 0:
@@ -120,7 +115,7 @@ def fit_compressor(audio: np.ndarray, reference: np.ndarray, sample_rate: int) -
     p10 = float(np.percentile(short_term_levels_db(audio, sample_rate), 10))
     base = {"comp.threshold_db": float(np.clip(p10, CHAIN_SCHEMA["comp.threshold_db"].min, 0.0)),
             "comp.attack_ms": 5.0, "comp.release_ms": 150.0, "comp.knee_db": 6.0}
-    mono = _mono(audio)
+    mono = to_mono(audio)
     errors = [abs(level_spread_db(process(mono, sample_rate, {**base, "comp.ratio": r}, limiter=False), sample_rate)
                   - ref_spread) for r in RATIO_GRID]
     return {**base, "comp.ratio": float(RATIO_GRID[int(np.argmin(errors))])}
@@ -136,8 +131,8 @@ def rule_based_params(audio: np.ndarray, reference: np.ndarray, sample_rate: int
     """
     grid, curve = target_curve_db(audio, reference, sample_rate)
     params = CHAIN_SCHEMA.complete({**fit_eq(grid, curve, sample_rate), **fit_compressor(audio, reference, sample_rate)})
-    processed = process(_mono(audio), sample_rate, params, limiter=False)
-    gap = loudness_lufs(_mono(reference), sample_rate) - loudness_lufs(processed, sample_rate)
+    processed = process(to_mono(audio), sample_rate, params, limiter=False)
+    gap = loudness_lufs(to_mono(reference), sample_rate) - loudness_lufs(processed, sample_rate)
     if math.isfinite(gap):
         spec = CHAIN_SCHEMA["comp.makeup_db"]
         params["comp.makeup_db"] = float(np.clip(gap, spec.min, spec.max))

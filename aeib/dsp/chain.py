@@ -45,7 +45,7 @@ CHAIN_SCHEMA = build_schema(DEFAULT_CHAIN)
 
 def _as_2d(audio: np.ndarray) -> np.ndarray:
     audio = np.asarray(audio)
-    if audio.ndim not in (1, 2) or audio.shape[0] == 0 and audio.ndim == 2 and audio.shape[1] == 0:
+    if audio.ndim not in (1, 2) or (audio.ndim == 2 and audio.shape[1] == 0):
         raise ValueError(f"audio must have shape (samples,) or (samples, channels), got {audio.shape}")
     if not np.issubdtype(audio.dtype, np.floating):
         raise ValueError(f"audio must be floating point in [-1, 1], got dtype {audio.dtype}")

@@ -33,6 +33,7 @@ from aeib.dsp.schema import ParamSpec
 
 LEVEL_FLOOR_DB = -150.0
 _DB_PER_NEPER = 20.0 / math.log(10.0)
+_LEVEL_FLOOR = math.exp(LEVEL_FLOOR_DB / _DB_PER_NEPER)
 
 SPECS = (
     ParamSpec("comp.threshold_db", "dB", -60.0, 0.0, "lin", 0.0, "compressor threshold (dBFS)"),
@@ -89,8 +90,7 @@ def channel_peak(block):
 
 def detector_level_db(block: np.ndarray) -> np.ndarray:
     """Stereo-linked instantaneous level: dBFS of the loudest channel per sample, float64[samples]."""
-    floor = math.exp(LEVEL_FLOOR_DB / _DB_PER_NEPER)
-    return _DB_PER_NEPER * np.log(np.maximum(channel_peak(block), floor))
+    return _DB_PER_NEPER * np.log(np.maximum(channel_peak(block), _LEVEL_FLOOR))
 
 
 @numba.njit(cache=True, nogil=True)

@@ -108,6 +108,8 @@ class ParametricEQ(Processor):
 
     def __init__(self, sample_rate: float, channels: int):
         super().__init__(sample_rate, channels)
+        self._sos_key: tuple[float, ...] | None = None
+        self._sos = np.empty((0, 6))
         self.reset()
 
     def reset(self) -> None:
@@ -116,7 +118,7 @@ class ParametricEQ(Processor):
     def _sos_for(self, params: Mapping[str, float]) -> np.ndarray:
         """Coefficients for ``params``, recomputed only when an ``eq.*`` value changes."""
         key = tuple(params[spec.name] for spec in self.specs)
-        if key != getattr(self, "_sos_key", None):
+        if key != self._sos_key:
             self._sos_key, self._sos = key, eq_sos(params, self.sample_rate)
         return self._sos
 

@@ -20,6 +20,7 @@ uninterrupted run would.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import time
@@ -139,6 +140,13 @@ class RunState(keras.callbacks.Callback):
 
     _FIELDS = ("wait", "best", "cooldown_counter", "best_epoch", "stopped_epoch")
 
+    @classmethod
+    def _numeric_state(cls, callback: keras.callbacks.Callback) -> dict[str, float]:
+        """The callback's counters and best value, as JSON numbers."""
+        values = {field: getattr(callback, field, None) for field in cls._FIELDS}
+        return {field: float(value) for field, value in values.items()
+                if isinstance(value, (int, float, np.number)) and not isinstance(value, bool)}
+
     def on_train_begin(self, logs=None):
         if not self.restored:
             return
@@ -156,12 +164,7 @@ class RunState(keras.callbacks.Callback):
         tmp = self.out_dir / ".last.partial.keras"
         self.model.save(tmp)
         os.replace(tmp, last)
-        callbacks = {
-            name: {field: float(getattr(cb, field)) if isinstance(getattr(cb, field), (float, np.floating))
-                   else getattr(cb, field)
-                   for field in self._FIELDS if hasattr(cb, field) and isinstance(getattr(cb, field), (int, float, np.number))}
-            for name, cb in self.tracked.items()
-        }
+        callbacks = {name: self._numeric_state(cb) for name, cb in self.tracked.items()}
         state = {"version": STATE_VERSION, "epochs_done": epoch + 1, "data_manifest_sha256": self.data_hash,
                  "callbacks": callbacks, "logs": {k: float(v) for k, v in (logs or {}).items()}}
         _atomic_write_text(self.out_dir / STATE_FILE, json.dumps(state, indent=2) + "\n")
@@ -295,8 +298,6 @@ def finish_run(out_dir: Path, config: ModelConfig, data_hash: str, seconds: floa
 
 
 def _read_history(path: Path) -> list[dict]:
-    import csv
-
     with open(path, newline="", encoding="utf-8") as handle:
         rows = [{key: float(value) for key, value in row.items() if value not in ("", None)} for row in csv.DictReader(handle)]
     # A resumed run may have re-logged an epoch that was interrupted before its state was saved.
