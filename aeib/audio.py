@@ -7,13 +7,18 @@ or :class:`~aeib.errors.OutputError` with a one-line message.
 
 Outputs are written atomically: to a temporary file beside the target, renamed over the target
 only once complete, so an interrupted or failed write never leaves a partial file and never
-damages an existing one.
+damages an existing one. Temporary files are hidden and named
+``.<target name>.aeib-<pid>-<random>.partial<target suffix>``; a process killed outright
+(``kill -9``) can leave one behind, and the next write to the same target removes it once no
+process with that pid is running (see docs/RELIABILITY.md).
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +32,9 @@ from aeib.errors import AudioError, OutputError
 # Container formats aeib writes, by file extension.
 _FORMAT_BY_SUFFIX = {".wav": "WAV", ".flac": "FLAC", ".aif": "AIFF", ".aiff": "AIFF", ".ogg": "OGG", ".opus": "OGG"}
 _FLOAT_SUBTYPES = {"FLOAT", "DOUBLE"}
+TEMP_MARKER = ".aeib-"
+"""Temporary outputs are called ``.<name>.aeib-<pid>-<random>.partial<suffix>``."""
+_TEMP_PID = re.compile(r"\.aeib-(\d+)-[^.]*\.partial")
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,16 @@ def _describe(exc: Exception) -> str:
     return text[-1] if text else type(exc).__name__
 
 
+def _describe_write_error(exc: Exception) -> str:
+    """Like :func:`_describe`, but with the OS reason where libsndfile only says "System error."."""
+    text = _describe(exc)
+    if isinstance(exc, sf.LibsndfileError) and "System error" in text:
+        code = getattr(getattr(sf, "_ffi", None), "errno", 0)  # errno of libsndfile's failed write (ENOSPC, EFBIG)
+        if code:
+            return os.strerror(code)
+    return text
+
+
 def audio_info(path: str | os.PathLike) -> AudioInfo:
     """Header information of an audio file.
 
@@ -59,8 +77,10 @@ def audio_info(path: str | os.PathLike) -> AudioInfo:
     path = Path(path)
     if path.is_dir():
         raise AudioError(f"{path} is a directory, not an audio file")
-    if not path.is_file():
+    if not path.exists():
         raise AudioError(f"no such file: {path}")
+    if not path.is_file():
+        raise AudioError(f"{path} is not a regular file")
     try:
         info = sf.info(str(path))
     except Exception as exc:  # soundfile raises several types for corrupt files
@@ -81,7 +101,7 @@ def read_audio(path: str | os.PathLike, always_2d: bool = False) -> tuple[np.nda
         ``(audio, sample_rate)``.
 
     Raises:
-        AudioError: unreadable, truncated or empty file.
+        AudioError: unreadable, damaged or empty file, or one holding NaN or infinite samples.
     """
     info = audio_info(path)
     try:
@@ -90,21 +110,50 @@ def read_audio(path: str | os.PathLike, always_2d: bool = False) -> tuple[np.nda
         raise AudioError(f"cannot read {info.path}: {_describe(exc)}") from None
     if audio.shape[0] == 0:
         raise AudioError(f"{info.path} holds no audio samples")
+    check_finite(audio, info.path)
     return audio, sample_rate
 
 
 def iter_blocks(path: str | os.PathLike, block_frames: int) -> Iterator[np.ndarray]:
-    """Stream a file as float32[frames, channels] blocks of at most ``block_frames`` frames."""
+    """Stream a file as float32[frames, channels] blocks of at most ``block_frames`` frames.
+
+    Only one block is held at a time, so memory does not grow with the file's length.
+
+    Raises:
+        AudioError: if the file cannot be opened, or is damaged part-way (the blocks before the
+            damage have been yielded by then).
+    """
     info = audio_info(path)
+    frames = 0
     try:
-        with sf.SoundFile(str(info.path)) as handle:
-            while True:
-                block = handle.read(block_frames, dtype="float32", always_2d=True)
-                if block.shape[0] == 0:
-                    return
-                yield block
-    except sf.LibsndfileError as exc:
+        handle = sf.SoundFile(str(info.path))
+    except Exception as exc:
         raise AudioError(f"cannot read {info.path}: {_describe(exc)}") from None
+    with handle:
+        while True:
+            try:
+                block = handle.read(block_frames, dtype="float32", always_2d=True)
+            except Exception as exc:  # libsndfile and its decoders raise several types
+                raise AudioError(f"cannot read {info.path}: damaged or truncated after "
+                                 f"{frames / info.sample_rate:.1f} s ({_describe(exc)})") from None
+            if block.shape[0] == 0:
+                return
+            frames += block.shape[0]
+            yield block
+
+
+def header_overstates_length(path: str | os.PathLike) -> bool:
+    """True if the file's header promises more audio than the file holds (a truncated WAV/AIFF).
+
+    libsndfile then reads just the frames present; :func:`audio_info` reports that shorter length.
+    """
+    try:
+        with sf.SoundFile(str(path)) as handle:
+            log = handle.extra_info
+    except Exception:
+        return False
+    return any(line.split(":", 1)[0].strip() in ("data", "SSND", "RIFF", "FORM") and "should be" in line
+               for line in log.splitlines())
 
 
 def to_mono(audio: np.ndarray) -> np.ndarray:
@@ -175,13 +224,67 @@ def output_format(output: str | os.PathLike, source: AudioInfo, float_output: bo
     raise OutputError(f"cannot write {source.format} files; choose a .wav or .flac output")
 
 
-def _temporary_beside(path: Path) -> Path:
-    """Create an empty temporary file in ``path``'s directory (same file system, so rename is atomic)."""
-    directory = path.parent
-    if not directory.is_dir():
-        raise OutputError(f"cannot write {path}: directory {directory} does not exist")
+def _pid_is_running(pid: int) -> bool:
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial" + path.suffix, dir=directory)
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return pid > 0  # PermissionError: someone else's live process
+    return True
+
+
+def stale_temporaries(path: str | os.PathLike) -> list[Path]:
+    """Temporary files that a killed aeib process left beside ``path`` while writing it.
+
+    A temporary file counts as stale when the process whose pid is in its name is no longer
+    running on this machine.
+    """
+    path = Path(path)
+    stale = []
+    try:
+        candidates = list(path.parent.glob(f".{glob.escape(path.name)}{TEMP_MARKER}*.partial{glob.escape(path.suffix)}"))
+    except OSError:
+        return []
+    for candidate in candidates:
+        match = _TEMP_PID.search(candidate.name[len(path.name) + 1:])
+        if match and not _pid_is_running(int(match.group(1))):
+            stale.append(candidate)
+    return stale
+
+
+def check_output_path(path: str | os.PathLike) -> Path:
+    """Fail early, before any work, if ``path`` cannot be written.
+
+    Raises:
+        OutputError: if ``path`` is a directory, or its directory is missing, not a directory or
+            not writable by this user.
+    """
+    path = Path(path)
+    directory = path.parent
+    if path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a directory")
+    if not directory.exists():
+        raise OutputError(f"cannot write {path}: directory {directory} does not exist")
+    if not directory.is_dir():
+        raise OutputError(f"cannot write {path}: {directory} is not a directory")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write {path}: no permission to create files in {directory}")
+    return path
+
+
+def _temporary_beside(path: Path) -> Path:
+    """Create an empty temporary file in ``path``'s directory (same file system, so rename is atomic).
+
+    Leftovers of killed runs writing the same target are removed first.
+    """
+    directory = check_output_path(path).parent
+    for stale in stale_temporaries(path):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}{TEMP_MARKER}{os.getpid()}-",
+                                    suffix=".partial" + path.suffix, dir=directory)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     os.close(fd)
@@ -208,12 +311,16 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds.
 
     Raises:
-        OutputError: if the directory does not exist or is not writable.
+        OutputError: if the directory does not exist or is not writable, or an ``OSError`` (such
+            as a full disk) interrupts the block.
     """
     path = Path(path)
     tmp = _temporary_beside(path)
     try:
         yield tmp
+    except OSError as exc:  # a full disk, a quota, a vanished folder: the environment, not a bug
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {exc.strerror or _describe(exc)}") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -245,7 +352,7 @@ class AtomicAudioWriter:
         try:
             self._handle.write(block)
         except Exception as exc:
-            raise OutputError(f"cannot write {self.path}: {_describe(exc)}") from None
+            raise OutputError(f"cannot write {self.path}: {_describe_write_error(exc)}") from None
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
@@ -253,7 +360,7 @@ class AtomicAudioWriter:
         except Exception as close_exc:  # e.g. the disk filled up while flushing
             self._tmp.unlink(missing_ok=True)
             if exc is None:
-                raise OutputError(f"cannot write {self.path}: {_describe(close_exc)}") from None
+                raise OutputError(f"cannot write {self.path}: {_describe_write_error(close_exc)}") from None
             return
         if exc is not None:
             self._tmp.unlink(missing_ok=True)
@@ -296,7 +403,7 @@ def read_frames(path: str | os.PathLike, start_frame: int, n_frames: int) -> np.
         with sf.SoundFile(str(info.path)) as handle:
             handle.seek(first)
             block = handle.read(stop - first, dtype="float32", always_2d=True)
-    except Exception as exc:
-        raise AudioError(f"cannot read {info.path}: {_describe(exc)}") from None
+    except Exception as exc:  # the header was readable (audio_info), so the data is damaged
+        raise AudioError(f"cannot read {info.path}: damaged or truncated ({_describe(exc)})") from None
     out[first - start_frame:first - start_frame + block.shape[0]] = block
     return out

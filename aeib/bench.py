@@ -4,13 +4,20 @@
 resampled to the benchmark rate and tiled to the requested length. The real-time factor (RTF) is
 processing time divided by audio duration; the best of several repeats is reported, after one
 warm-up run that also triggers numba compilation. Everything runs on one core (no threads).
+
+The runtime benchmarks time the exported analyzer per analysis window (``bench_analyzer``: median of
+N runs on one interpreter thread, with and without the numpy front end), ``aeib enhance`` end to end
+on a generated WAV (``bench_enhance``) and the peak memory of an ``aeib enhance`` process
+(``bench_memory``).
 """
 
 from __future__ import annotations
 
+import os
 import platform
 import time
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 
@@ -62,4 +69,199 @@ def bench_dsp(seconds: float = 60.0, sample_rate: int = 48_000, channels: int = 
         "aeib_version": __version__,
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
         "python": platform.python_version(),
+    }
+
+
+# -- runtime benchmarks: analyzer latency, end-to-end enhance, peak memory, model sizes -------------
+
+def find_bundles(models_dir: str | os.PathLike | None) -> list[Path]:
+    """Bundle JSONs in ``models_dir`` (sorted; none if the folder is missing or None)."""
+    if models_dir is None or not Path(models_dir).is_dir():
+        return []
+    return sorted(Path(models_dir).glob("*.json"))
+
+
+def _times_ms(fn, runs: int) -> tuple[float, float]:
+    """(median, minimum) wall time of ``fn()`` over ``runs`` calls, in ms. The minimum is the best
+    estimate of the uncontended cost on a busy machine; the median is what the goals refer to."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return float(np.median(times) * 1000.0), float(np.min(times) * 1000.0)
+
+
+def bench_analyzer(json_path: str | os.PathLike | None, runs: int = 50, num_threads: int = 1) -> dict:
+    """Latency of one analysis window: the interpreter alone, the features alone, and both.
+
+    Args:
+        json_path: A bundle JSON, or None for the bundled default.
+        runs: Timed runs per measurement (after 3 warm-up runs); the median is reported.
+        num_threads: Interpreter threads.
+
+    Returns:
+        ``model_ms`` (interpreter call on precomputed features), ``features_ms`` (numpy front end),
+        ``with_features_ms`` (both) — medians, each with a ``*_min`` companion — plus the variant,
+        name and ``tflite_bytes``.
+    """
+    from aeib.runtime import load_model
+
+    model = load_model(json_path, num_threads)
+    audio = benchmark_signal(model.window_seconds, model.sample_rate, 1)[:, 0].astype(np.float32)
+    reference = model.style_embedding()
+    features = model.features(audio)
+    for _ in range(3):
+        model.run(model.features(audio), reference)
+    result = {
+        "name": model.name,
+        "variant": model.variant,
+        "path": str(model.path),
+        "tflite_bytes": model.path.stat().st_size,
+        "sha256": model.bundle.tflite_sha256,
+        "threads": num_threads,
+        "runs": runs,
+        "window_seconds": model.window_seconds,
+    }
+    for key, fn in (("model_ms", lambda: model.run(features, reference)),
+                    ("features_ms", lambda: model.features(audio)),
+                    ("with_features_ms", lambda: model.run(model.features(audio), reference))):
+        result[key], result[key + "_min"] = _times_ms(fn, runs)
+    return result
+
+
+def _write_benchmark_file(folder: Path, seconds: float, sample_rate: int, channels: int) -> Path:
+    """The benchmark music as a 24-bit WAV written in one-minute pieces (memory stays small)."""
+    import soundfile as sf
+
+    path = folder / f"bench_{seconds:g}s_{sample_rate}Hz_{channels}ch.wav"
+    minute = benchmark_signal(min(seconds, 60.0), sample_rate, channels)
+    total = int(round(seconds * sample_rate))
+    with sf.SoundFile(str(path), "w", sample_rate, channels, "PCM_24") as handle:
+        for start in range(0, total, minute.shape[0]):
+            handle.write(minute[: min(minute.shape[0], total - start)])
+    return path
+
+
+def bench_enhance(seconds: float = 60.0, sample_rate: int = 48_000, channels: int = 2,
+                  json_path: str | os.PathLike | None = None, repeats: int = 3, adaptive: bool = False,
+                  num_threads: int = 1) -> dict:
+    """End-to-end real-time factor of :func:`aeib.runtime.enhance_file` on a generated WAV.
+
+    Reads a 24-bit WAV of the benchmark music, analyses it, processes and writes the result
+    (24-bit WAV); best of ``repeats`` timed runs after one warm-up run. Model loading is excluded.
+    ``rtf`` is wall-clock time / duration; ``cpu_rtf`` uses the process's CPU time instead, which a
+    busy machine inflates less (other processes' time is not counted, only their cache pressure).
+    """
+    import tempfile
+
+    from aeib.runtime import AnalysisOptions, enhance_file, load_model
+
+    model = load_model(json_path, num_threads)
+    with tempfile.TemporaryDirectory() as tmp:
+        source = _write_benchmark_file(Path(tmp), seconds, sample_rate, channels)
+        output = Path(tmp) / "out.wav"
+        times, cpu_times = [], []
+        for run in range(repeats + 1):
+            started, cpu_started = time.perf_counter(), time.process_time()
+            result = enhance_file(source, output, model, adaptive=adaptive, options=AnalysisOptions(), warn=lambda _: None)
+            if run:
+                times.append(time.perf_counter() - started)
+                cpu_times.append(time.process_time() - cpu_started)
+    best = min(times)
+    return {
+        "benchmark": "enhance_adaptive" if adaptive else "enhance",
+        "audio_seconds": seconds, "sample_rate_hz": sample_rate, "channels": channels,
+        "model": f"{model.name} {model.variant}", "windows": len(result.analysis.windows),
+        "repeats": repeats, "best_s": best, "median_s": float(np.median(times)), "rtf": best / seconds,
+        "cpu_s": min(cpu_times), "cpu_rtf": min(cpu_times) / seconds,
+    }
+
+
+_MEMORY_CHILD = """
+import resource, sys
+argv = sys.argv[1:]
+if argv[0] == "enhance":
+    from aeib.cli.main import main
+    rc = main(argv)
+else:  # "load": import what enhance imports, load the model, compile the DSP; process no file
+    import numpy as np
+    from aeib.cli.main import build_parser
+    from aeib.dsp import ChainProcessor
+    from aeib.runtime import load_model
+    build_parser()
+    load_model(argv[1] or None)
+    ChainProcessor(48000, 2, {"comp.ratio": 2.0, "eq.band1.gain_db": 1.0}).process_block(np.zeros((64, 2)))
+    rc = 0
+print("MAXRSS", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+sys.exit(rc)
+"""
+
+
+def _child_peak_mib(argv: list[str]) -> float:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, *argv], capture_output=True, text=True)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("MAXRSS ")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"memory probe failed: {done.stderr.strip()[-300:]}")
+    value = float(lines[-1].split()[1])
+    return value / (1 << 20) if platform.system() == "Darwin" else value / 1024.0  # bytes on macOS, KiB on Linux
+
+
+def bench_memory(seconds: float = 60.0, sample_rate: int = 48_000, channels: int = 2,
+                 json_path: str | os.PathLike | None = None) -> dict:
+    """Peak resident memory of a whole ``aeib enhance`` process, and of one that only loads the model.
+
+    Measured with ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` inside a fresh Python process (so
+    nothing from this process is counted). The difference is what enhancing the file costs beyond
+    importing aeib and loading the model; it does not grow with the file's length.
+    """
+    import tempfile
+
+    model_arg = "" if json_path is None else str(json_path)
+    with tempfile.TemporaryDirectory() as tmp:
+        source = _write_benchmark_file(Path(tmp), seconds, sample_rate, channels)
+        argv = ["enhance", str(source), "-o", str(Path(tmp) / "out.wav"), "-q"]
+        if json_path is not None:
+            argv += ["--model", model_arg]
+        peak = _child_peak_mib(argv)
+        baseline = _child_peak_mib(["load", model_arg])
+    return {
+        "benchmark": "peak_memory", "method": "getrusage(RUSAGE_SELF).ru_maxrss of a child process",
+        "audio_seconds": seconds, "sample_rate_hz": sample_rate, "channels": channels,
+        "enhance_peak_mib": peak, "load_only_peak_mib": baseline, "enhance_extra_mib": peak - baseline,
+    }
+
+
+def bench_stream(seconds: float = 60.0, sample_rate: int = 48_000, channels: int = 2, block: int = 512,
+                 json_path: str | os.PathLike | None = None, num_threads: int = 1, background: bool = False) -> dict:
+    """Per-block cost of :class:`aeib.runtime.StreamEnhancer` (analysis every 3 s, default ramps),
+    with the analysis inside ``process`` or (``background``) on its worker thread.
+
+    Returns:
+        ``rtf`` (total processing time / duration), ``median_block_ms`` (a block without analysis),
+        ``max_block_ms`` (the worst block, one that ran the analyzer) and ``block_budget_ms`` (the
+        block's duration: every block must finish within it to run live).
+    """
+    from aeib.runtime import StreamEnhancer, load_model
+
+    model = load_model(json_path, num_threads)
+    audio = benchmark_signal(seconds, sample_rate, channels).astype(np.float32)
+    stream = StreamEnhancer(model, sample_rate, channels, background=background)
+    stream.process(audio[:block])  # warm-up (JIT, first allocation)
+    stream.reset()
+    times = []
+    for start in range(0, audio.shape[0] - block + 1, block):
+        started = time.perf_counter()
+        stream.process(audio[start:start + block])
+        times.append(time.perf_counter() - started)
+    stream.close()
+    times_ms = np.array(times) * 1000.0
+    return {
+        "benchmark": "stream_background" if background else "stream", "audio_seconds": seconds, "sample_rate_hz": sample_rate, "channels": channels,
+        "block": block, "model": f"{model.name} {model.variant}", "analyses": stream.analysis_count,
+        "rtf": float(times_ms.sum() / 1000.0 / seconds), "median_block_ms": float(np.median(times_ms)),
+        "max_block_ms": float(times_ms.max()), "block_budget_ms": block / sample_rate * 1000.0,
     }

@@ -72,19 +72,27 @@ def load_params(path_or_preset: str | os.PathLike, schema: ParameterSchema = CHA
     path = Path(path_or_preset)
     if path.is_file():
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ParameterError(f"cannot read parameter file {path}: {exc}") from None
+            text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows editors) is allowed
+        except UnicodeDecodeError:
+            raise ParameterError(f"cannot read parameter file {path}: not UTF-8 text") from None
+        except OSError as exc:
+            raise ParameterError(f"cannot read parameter file {path}: {exc.strerror or exc}") from None
     elif text_source in preset_names():
         text = _preset_text(text_source)
     else:
         raise ParameterError(f"no parameter file or preset named {text_source!r} "
                              f"(bundled presets: {', '.join(preset_names())})")
+    return parse_params(_decode_json(text, text_source), text_source, schema)
+
+
+def _decode_json(text: str, source: str) -> object:
+    """``json.loads`` with every way it can fail turned into a ParameterError."""
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ParameterError(f"{text_source} is not valid JSON: {exc}") from None
-    return parse_params(data, text_source, schema)
+        raise ParameterError(f"{source} is not valid JSON: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # e.g. an integer too long to convert, nesting too deep
+        raise ParameterError(f"{source} is not usable JSON: {type(exc).__name__}") from None
 
 
 def params_to_json(params: Mapping[str, float], schema: ParameterSchema = CHAIN_SCHEMA) -> str:

@@ -56,3 +56,33 @@ def test_silence_and_stereo(clip):
     assert metrics.mel_distance_db(stereo, clip, RATE) == pytest.approx(0.0, abs=1e-9)
     with pytest.raises(ValueError, match="lengths differ"):
         metrics.rms_error_db(clip[:-1], clip)
+
+
+# -- TargetScorer and the DeepAFx-ST-convention variants ---------------------------------------------
+
+def test_target_scorer_equals_compare(clip):
+    rng = np.random.default_rng(3)
+    estimate = scipy.signal.sosfilt(scipy.signal.butter(2, 2000, fs=RATE, output="sos"), clip) * 0.7 \
+        + rng.standard_normal(clip.shape) * 0.002
+    scorer = metrics.TargetScorer(clip, RATE)
+    expected = metrics.compare(estimate, clip, RATE)
+    for name, value in scorer.compare(estimate).items():
+        assert value == pytest.approx(expected[name], rel=1e-9, abs=1e-12), name
+    assert scorer.mrstft(estimate) == pytest.approx(expected["mrstft"], rel=1e-9)
+    assert scorer.mel_distance_db(estimate) == pytest.approx(expected["mel_distance_db"], rel=1e-9)
+    assert scorer.compare_deepafx(estimate) == pytest.approx(metrics.compare_deepafx(estimate, clip, RATE))
+    with pytest.raises(ValueError, match="lengths differ"):
+        scorer.compare(estimate[:-1])
+
+
+@pytest.mark.parametrize("gain_db", [-6.0, 9.0])
+def test_deepafx_rms_uses_the_natural_log(clip, gain_db):
+    scores = metrics.compare_deepafx(clip * 10 ** (gain_db / 20), clip, RATE)
+    assert scores["rms_error_deepafx"] == pytest.approx(abs(gain_db) * math.log(10), rel=1e-9)
+    assert scores["centroid_error_deepafx_hz"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_deepafx_centroid_of_a_tone_is_its_frequency():
+    tone = np.sin(2 * np.pi * 1500 * np.arange(RATE) / RATE)
+    assert metrics.centroid_deepafx_hz(tone, RATE) == pytest.approx(1500, rel=0.02)
+    assert metrics.centroid_deepafx_hz(np.zeros(100), RATE) == 0.0

@@ -8,7 +8,8 @@ import time
 
 from tqdm import tqdm
 
-from aeib.audio import AtomicAudioWriter, audio_info, check_finite, iter_blocks, output_format, same_file
+from aeib.audio import (AtomicAudioWriter, audio_info, check_finite, check_output_path, header_overstates_length,
+                        iter_blocks, output_format, same_file)
 from aeib.dsp import ChainProcessor
 from aeib.dsp.processor import MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ
 from aeib.errors import AudioError, OutputError
@@ -47,6 +48,11 @@ def run(args: argparse.Namespace) -> int:
     info = audio_info(args.input)
     if same_file(args.input, args.output):
         raise OutputError(f"output {args.output} is the input file; choose another path (aeib never overwrites its input)")
+    check_output_path(args.output)
+    if args.plot:
+        if same_file(args.plot, args.input) or same_file(args.plot, args.output):
+            raise OutputError(f"--plot {args.plot} would overwrite the input or the output; choose another path")
+        check_output_path(args.plot)
     params = load_params(args.params)
     if not MIN_SAMPLE_RATE_HZ <= info.sample_rate <= MAX_SAMPLE_RATE_HZ:
         raise AudioError(f"{info.path}: sample rate {info.sample_rate} Hz is outside the supported "
@@ -66,12 +72,15 @@ def run(args: argparse.Namespace) -> int:
             writer.write(chain.process_block(block))
             frames += block.shape[0]
             bar.update(block.shape[0])
-    if frames == 0:  # header claimed frames but none could be read
-        raise AudioError(f"{info.path} holds no audio samples")
+        if frames == 0:  # header claimed frames but none could be read; raised before the output is kept
+            raise AudioError(f"{info.path} holds no audio samples")
     if args.plot:
         from aeib.plots import plot_settings
 
         plot_settings(params, info.sample_rate, args.plot, title=f"aeib apply {args.params}")
+    if header_overstates_length(info.path):
+        print(f"aeib: warning: {info.path} is truncated (its header promises more audio than the file holds); "
+              f"processed the {frames / info.sample_rate:.1f} s present", file=sys.stderr)
     if not args.quiet:
         elapsed = time.perf_counter() - started
         print(f"wrote {args.output}: {frames / info.sample_rate:.1f} s, {info.sample_rate} Hz, "

@@ -3,15 +3,20 @@
 Each subcommand lives in its own module under :mod:`aeib.cli` and exposes
 ``register(subparsers)``, which adds its parser and sets ``handler`` to a function taking the
 parsed arguments and returning an exit code. Errors caused by input (:class:`~aeib.errors.AeibError`)
-print one line to stderr and exit non-zero; set ``AEIB_DEBUG=1`` to see tracebacks.
+print one line to stderr and exit non-zero; set ``AEIB_DEBUG=1`` to see tracebacks. Exit codes and
+failure behaviour: docs/RELIABILITY.md.
 """
 
 from __future__ import annotations
 
+import _thread
 import argparse
+import contextlib
 import importlib
 import os
+import signal
 import sys
+import threading
 
 from aeib import __version__
 from aeib.errors import AeibError
@@ -23,11 +28,54 @@ COMMAND_MODULES = (
     "aeib.cli.example",
     "aeib.cli.make_data",
     "aeib.cli.train",
+    "aeib.cli.export",
+    "aeib.cli.enhance",
+    "aeib.cli.evaluate",
     "aeib.cli.bench",
 )
 
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 EXIT_INTERNAL = 70
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that the same clean-up runs (temporary files removed)."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def _interrupts_as_exceptions():
+    """While the command runs, turn SIGTERM into :class:`Terminated` and never lose a Ctrl-C (main thread only).
+
+    An interrupt that arrives while C code is calling back into Python (numba compiling through
+    ctypes, for instance) is swallowed by that callback ("Exception ignored ...") and the command
+    would simply go on; the unraisable hook delivers it again to the main thread instead.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous_handler = signal.signal(signal.SIGTERM, _raise_terminated)
+    previous_hook = sys.unraisablehook
+
+    def redeliver(unraisable) -> None:
+        if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+            signum = signal.SIGTERM if issubclass(unraisable.exc_type, Terminated) else signal.SIGINT
+            # From another thread, a moment later: by then the main thread has left the callback
+            # (if not, it is swallowed again and comes back here).
+            threading.Timer(0.05, _thread.interrupt_main, args=(signum,)).start()
+        else:
+            previous_hook(unraisable)
+
+    sys.unraisablehook = redeliver
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous_hook
+        signal.signal(signal.SIGTERM, previous_handler)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Audio Engineer in a Box: repair live phone recordings with an interpretable "
         "parametric EQ and compressor whose settings a tiny neural analyzer predicts.",
         epilog="Run `aeib COMMAND --help` for the options of a command. Exit codes: 0 success, "
-        "2 bad input or arguments, 70 internal error, 130 interrupted.",
+        "2 bad input or arguments, 70 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).",
     )
     parser.add_argument("--version", action="version", version=f"aeib {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
@@ -47,24 +95,46 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` (default ``sys.argv[1:]``), run the command, return the exit code."""
-    args = build_parser().parse_args(argv)
     debug = os.environ.get("AEIB_DEBUG") == "1"
     try:
-        return int(args.handler(args) or 0)
+        parser = build_parser()
+    except Exception as exc:  # a broken install (a command module fails to import): still one line
+        if debug:
+            raise
+        print(f"aeib: internal error: cannot load the commands: {type(exc).__name__}: {_one_line(exc)} "
+              "(set AEIB_DEBUG=1 for a traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
+    args = parser.parse_args(argv)
+    try:
+        with _interrupts_as_exceptions():
+            return int(args.handler(args) or 0)
     except AeibError as exc:
         if debug:
             raise
-        print(f"aeib: error: {exc}", file=sys.stderr)
+        print(f"aeib: error: {_one_line(exc)}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("aeib: interrupted; no partial output was left behind", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, Terminated)
+        print(f"aeib: {'terminated' if terminated else 'interrupted'}; no partial output was left behind",
+              file=sys.stderr)
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+    except OSError as exc:  # the environment (permissions, a full disk, a missing folder), not bad code
+        if debug:
+            raise
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"aeib: error: {exc.strerror or _one_line(exc)}{where}", file=sys.stderr)
+        return 2
     except Exception as exc:  # a bug: still one line, with a way to get the traceback
         if debug:
             raise
-        print(f"aeib: internal error: {type(exc).__name__}: {exc} (set AEIB_DEBUG=1 for a traceback)",
+        print(f"aeib: internal error: {type(exc).__name__}: {_one_line(exc)} (set AEIB_DEBUG=1 for a traceback)",
               file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _one_line(exc: BaseException) -> str:
+    """The exception's message on one line (a multi-line message would break the one-line promise)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aeib.audio import atomic_output, iter_blocks
+from aeib.audio import atomic_output, check_finite, iter_blocks
 
 FRAME_S = 0.1
 """Length of one energy frame in seconds (segment offsets are multiples of it)."""
@@ -52,13 +52,14 @@ def analyze_track(path: str | Path, sample_rate: int) -> TrackActivity:
     """Decode ``path`` block by block and measure its per-frame RMS level.
 
     Raises:
-        AudioError: if the file cannot be decoded.
+        AudioError: if the file cannot be decoded or holds NaN or infinite samples.
     """
     hop = max(1, round(FRAME_S * sample_rate))
     sums: list[np.ndarray] = []
     carry = np.zeros(0, dtype=np.float32)
     frames = 0
     for block in iter_blocks(path, _BLOCK_FRAMES):
+        check_finite(block, path)  # NaN/Inf would reach the rendered examples: such a track is unreadable
         frames += block.shape[0]
         mono = block[:, 0] if block.shape[1] == 1 else block.mean(axis=1)
         mono = np.concatenate([carry, mono])

@@ -270,6 +270,8 @@ def make_data(config: MakeDataConfig) -> MakeDataResult:
     out_dir = Path(config.out_dir).expanduser()
     if not out_dir.parent.is_dir():
         raise CorpusError(f"cannot create {out_dir}: folder {out_dir.parent} does not exist")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CorpusError(f"--out {out_dir} is a file, not a folder")
     scan = scan_corpus(config.music_dir, config.layout)
     out_dir.mkdir(exist_ok=True)
     cache_dir = Path(config.cache_dir) if config.cache_dir is not None else out_dir / "cache"

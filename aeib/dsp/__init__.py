@@ -3,9 +3,41 @@
 Only numpy, scipy and numba are imported here, so the edge runtime can use it without TensorFlow.
 """
 
-from aeib.dsp.chain import CHAIN_SCHEMA, DEFAULT_CHAIN, ChainProcessor, build_schema, process, process_normalized
-from aeib.dsp.processor import Processor, register_processor, registered_processors
-from aeib.dsp.schema import ParameterSchema, ParamSpec
+import os
+import tempfile
+
+
+def _ensure_numba_cache_dir() -> None:
+    """Give numba a private cache folder when it would have none.
+
+    ``numba.njit(cache=True)`` raises at import time when neither the package folder nor the user's
+    cache folder is writable (a read-only install used by an account without a writable home).
+    """
+    import numba
+    from numba.misc.appdirs import AppDirs
+
+    if numba.config.CACHE_DIR:
+        return
+
+    def can_create_in(folder: str) -> bool:
+        while not os.path.exists(folder):
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                return False
+            folder = parent
+        return os.access(folder, os.W_OK | os.X_OK)
+
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
+    if not (can_create_in(here) or can_create_in(AppDirs(appname="numba", appauthor=False).user_cache_dir)):
+        user = os.getuid() if hasattr(os, "getuid") else "user"
+        numba.config.CACHE_DIR = os.path.join(tempfile.gettempdir(), f"aeib-numba-{user}")
+
+
+_ensure_numba_cache_dir()
+
+from aeib.dsp.chain import CHAIN_SCHEMA, DEFAULT_CHAIN, ChainProcessor, build_schema, process, process_normalized  # noqa: E402
+from aeib.dsp.processor import Processor, register_processor, registered_processors  # noqa: E402
+from aeib.dsp.schema import ParameterSchema, ParamSpec  # noqa: E402
 
 __all__ = [
     "CHAIN_SCHEMA",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import reprlib
 from dataclasses import asdict, dataclass
 from typing import Iterable, Mapping, Sequence
 
@@ -75,8 +76,11 @@ class ParamSpec:
     def check(self, value: object) -> float:
         """Return ``value`` as a float, raising ParameterError if it is not a number in range."""
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise ParameterError(f"{self.name} must be a number, got {type(value).__name__} {value!r}")
-        value = float(value)
+            raise ParameterError(f"{self.name} must be a number, got {type(value).__name__} {reprlib.repr(value)}")
+        try:
+            value = float(value)
+        except OverflowError:  # an integer beyond the float range
+            raise ParameterError(f"{self.name} is far outside its range [{self.min:g}, {self.max:g}]") from None
         if not math.isfinite(value):
             raise ParameterError(f"{self.name} must be finite, got {value}")
         # A relative tolerance lets values that went through a normalize round trip pass.

@@ -1,0 +1,265 @@
+"""Test sets for ``aeib evaluate``: dataset shards or folders of WAV triplets, at one evaluation rate.
+
+Two sources are accepted:
+
+* **shards** written by ``aeib make-data`` — a dataset folder (``manifest.json`` + shards; the
+  ``--split`` picks the shards), a folder of bare ``{split}-*.npz`` shards, or one ``.npz`` file.
+  Shards also record each example's style and the exact setting applied to make its input, so
+  settings can be compared (see :mod:`aeib.evaluation.inversion`).
+* **triplets** — a folder of ``NAME_input.wav``, ``NAME_target.wav`` and ``NAME_reference.wav``
+  (``.flac`` too), any sample rate and channel count. Input and target of a triplet must have the
+  same duration; the reference may be any length of at least 0.4 s.
+
+Every example is delivered as mono float32 at the evaluation rate (soxr resampling), examples one
+at a time (a whole test split does not need to fit in memory).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from aeib.audio import audio_info, read_audio, resample, to_mono
+from aeib.data.manifest import MANIFEST_NAME, load_manifest, shard_files
+from aeib.data.shards import member_layout, read_meta, read_shard
+from aeib.data.styles import STYLE_NAMES
+from aeib.dsp import CHAIN_SCHEMA
+from aeib.errors import AeibError, AudioError
+
+TRIPLET_ROLES = ("input", "target", "reference")
+TRIPLET_SUFFIXES = (".wav", ".flac")
+MIN_REFERENCE_S = 0.4
+_TRIPLET_RE = re.compile(r"^(?P<name>.+)_(?P<role>input|target|reference)$")
+
+
+class DataError(AeibError):
+    """A test set cannot be found, read or used."""
+
+
+@dataclass(frozen=True)
+class EvalExample:
+    """One test case.
+
+    Attributes:
+        example_id: Unique, human-readable id (``test-00003.npz#12`` or the triplet's name).
+        input: float32[samples] mono recording to fix, at ``sample_rate``.
+        target: float32[samples] mono, what the fix should sound like.
+        reference: float32[samples'] mono reference the methods may listen to.
+        sample_rate: Evaluation rate in Hz.
+        style: Name of the style that made the input (``None`` if unknown).
+        applied_params: The setting (physical units, complete) that was applied to make the input,
+            or ``None`` if unknown.
+    """
+
+    example_id: str
+    input: np.ndarray
+    target: np.ndarray
+    reference: np.ndarray
+    sample_rate: int
+    style: str | None = None
+    applied_params: dict[str, float] | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.input) / self.sample_rate
+
+
+class EvalDataset:
+    """An iterable test set (see :func:`open_dataset`).
+
+    Attributes:
+        description: One line saying what was loaded (for reports).
+        native_rate: The rate the audio is stored at (``None`` if the triplets mix rates).
+        sample_rate: The evaluation rate examples are delivered at.
+        count: Number of examples that iteration yields.
+    """
+
+    def __init__(self, description: str, native_rate: int | None, sample_rate: int, count: int, loader):
+        self.description = description
+        self.native_rate = native_rate
+        self.sample_rate = int(sample_rate)
+        self.count = int(count)
+        self._loader = loader
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[EvalExample]:
+        return self._loader()
+
+
+def _to_rate(audio: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
+    return resample(to_mono(audio).astype(np.float32), rate_in, rate_out)
+
+
+# -- shards --------------------------------------------------------------------------------------
+
+def _shard_paths(path: Path, split: str) -> tuple[list[Path], int, str]:
+    """(shard files, native rate or 0 if unknown, description)."""
+    if path.is_file():
+        if path.suffix != ".npz":
+            raise DataError(f"{path} is neither a folder nor a .npz shard")
+        return [path], 0, f"shard {path}"
+    if (path / MANIFEST_NAME).is_file():
+        try:
+            manifest = load_manifest(path)
+        except AeibError as exc:
+            raise DataError(str(exc)) from None
+        files = shard_files(path, split, manifest)
+        if not files:
+            splits = sorted({s["split"] for s in manifest["shards"]})
+            raise DataError(f"{path} has no shards of split {split!r} (it has: {', '.join(splits) or 'none'})")
+        missing = [f.name for f in files if not f.is_file()]
+        if missing:
+            raise DataError(f"{path}: {len(missing)} shard(s) of split {split!r} are missing, e.g. {missing[0]}")
+        rate = int(manifest["audio"]["sample_rate"])
+        return files, rate, f"{path} split {split!r} ({len(files)} shards)"
+    files = sorted(path.glob(f"{split}-*.npz"))
+    return files, 0, f"{path} split {split!r} ({len(files)} shards, no manifest)"
+
+
+def _shard_count(path: Path) -> int:
+    try:
+        return len(read_meta(path)["examples"])
+    except Exception as exc:  # zip, JSON or key errors: a damaged or foreign file
+        raise DataError(f"cannot read shard {path}: {exc}") from None
+
+
+def _shard_dataset(files: list[Path], native_rate: int, description: str, sample_rate: int | None,
+                   limit: int | None) -> EvalDataset:
+    total = sum(_shard_count(f) for f in files)  # also checks that every shard is readable
+    if not native_rate:  # no manifest: samples per segment over its seconds at the source rate
+        try:
+            record = read_meta(files[0])["examples"][0]
+            samples = member_layout(files[0])["input"][3][1]
+            native_rate = int(round(samples * record["source_sample_rate"] / record["segment_frames"]))
+        except Exception as exc:
+            raise DataError(f"cannot tell the sample rate of {files[0]} ({exc}); pass the dataset folder "
+                            "with its manifest.json") from None
+    rate = sample_rate or native_rate
+    count = total if limit is None else min(limit, total)
+
+    def load() -> Iterator[EvalExample]:
+        produced = 0
+        for file in files:
+            try:
+                shard = read_shard(file)
+            except Exception as exc:
+                raise DataError(f"cannot read shard {file}: {exc}") from None
+            for row in range(shard["input"].shape[0]):
+                if produced >= count:
+                    return
+                style_index = int(shard["style"][row])
+                yield EvalExample(
+                    example_id=f"{file.name}#{row}",
+                    input=_to_rate(shard["input"][row], native_rate, rate),
+                    target=_to_rate(shard["target"][row], native_rate, rate),
+                    reference=_to_rate(shard["reference"][row], native_rate, rate),
+                    sample_rate=rate,
+                    style=STYLE_NAMES[style_index] if 0 <= style_index < len(STYLE_NAMES) else None,
+                    applied_params=CHAIN_SCHEMA.to_dict(np.clip(
+                        shard["params"][row].astype(np.float64),
+                        [s.min for s in CHAIN_SCHEMA], [s.max for s in CHAIN_SCHEMA])),
+                )
+                produced += 1
+
+    return EvalDataset(description, native_rate, rate, count, load)
+
+
+# -- triplets ------------------------------------------------------------------------------------
+
+def find_triplets(folder: Path) -> dict[str, dict[str, Path]]:
+    """``{name: {role: path}}`` of the complete triplets in ``folder`` (sorted by name).
+
+    Raises:
+        DataError: if a name lacks one of its three files, or has two files for one role.
+    """
+    groups: dict[str, dict[str, Path]] = {}
+    for file in sorted(folder.iterdir()):
+        if file.name.startswith(".") or file.suffix.lower() not in TRIPLET_SUFFIXES:
+            continue
+        match = _TRIPLET_RE.match(file.stem)
+        if not match:
+            continue
+        roles = groups.setdefault(match["name"], {})
+        if match["role"] in roles:
+            raise DataError(f"{folder}: two {match['role']} files for {match['name']!r}: "
+                            f"{roles[match['role']].name} and {file.name}")
+        roles[match["role"]] = file
+    for name, roles in groups.items():
+        missing = [role for role in TRIPLET_ROLES if role not in roles]
+        if missing:
+            raise DataError(f"{folder}: {name!r} has no {' or '.join(f'{name}_{m}.wav' for m in missing)}")
+    return groups
+
+
+def _triplet_dataset(folder: Path, groups: dict[str, dict[str, Path]], sample_rate: int | None,
+                     limit: int | None) -> EvalDataset:
+    names = sorted(groups)[: limit if limit is not None else None]
+    rates = set()
+    for name in names:
+        infos = {role: audio_info(groups[name][role]) for role in TRIPLET_ROLES}
+        rates.update(info.sample_rate for info in infos.values())
+        if abs(infos["input"].duration_s - infos["target"].duration_s) > 1.0 / infos["input"].sample_rate:
+            raise DataError(f"{name}: input ({infos['input'].duration_s:.3f} s) and target "
+                            f"({infos['target'].duration_s:.3f} s) differ in length")
+        if infos["reference"].duration_s < MIN_REFERENCE_S:
+            raise DataError(f"{name}: reference is {infos['reference'].duration_s:.2f} s; need ≥ {MIN_REFERENCE_S} s")
+    native = rates.pop() if len(rates) == 1 else None
+    rate = sample_rate or native or 24_000
+
+    def load() -> Iterator[EvalExample]:
+        for name in names:
+            audio = {}
+            for role in TRIPLET_ROLES:
+                data, file_rate = read_audio(groups[name][role])
+                if not np.isfinite(data).all():
+                    raise AudioError(f"{groups[name][role]} contains NaN or infinite samples")
+                audio[role] = _to_rate(data, file_rate, rate)
+            n = min(len(audio["input"]), len(audio["target"]))  # resampling may differ by a sample
+            yield EvalExample(name, audio["input"][:n], audio["target"][:n], audio["reference"], rate)
+
+    return EvalDataset(f"{folder} ({len(names)} triplets)", native, rate, len(names), load)
+
+
+# -- entry point ---------------------------------------------------------------------------------
+
+def open_dataset(path: str | Path, split: str = "test", sample_rate: int | None = None,
+                 limit: int | None = None) -> EvalDataset:
+    """Open a test set.
+
+    Args:
+        path: Dataset folder (with ``manifest.json``), folder of ``{split}-*.npz`` shards, one
+            ``.npz`` shard, or a folder of ``*_input/_target/_reference`` WAV or FLAC triplets.
+        split: Which split's shards to use (shard sources only).
+        sample_rate: Evaluation rate in Hz; ``None`` keeps the stored rate (24 kHz if the
+            triplets mix rates).
+        limit: Use at most this many examples (the first ones, in storage order).
+
+    Returns:
+        The dataset (iterating reads the audio lazily).
+
+    Raises:
+        DataError: missing path, no examples, unreadable or inconsistent files.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"no such file or folder: {path}")
+    if limit is not None and limit < 1:
+        raise DataError(f"--limit must be ≥ 1, got {limit}")
+    if path.is_dir():
+        groups = find_triplets(path)
+        if groups and not (path / MANIFEST_NAME).is_file():
+            return _triplet_dataset(path, groups, sample_rate, limit)
+    files, native_rate, description = _shard_paths(path, split)
+    if not files:
+        raise DataError(f"{path} holds no test data: expected a dataset folder (manifest.json + shards), "
+                        f"{split}-*.npz shards, or *_input.wav/*_target.wav/*_reference.wav triplets")
+    dataset = _shard_dataset(files, native_rate, description, sample_rate, limit)
+    if dataset.count == 0:
+        raise DataError(f"{path} holds no examples")
+    return dataset

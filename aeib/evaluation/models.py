@@ -1,0 +1,182 @@
+"""Trained analyzers as evaluation methods: a Keras checkpoint, or an exported TFLite bundle.
+
+Both predict a normalized setting (``float[24]`` in ``CHAIN_SCHEMA`` order) from the input and the
+reference at the *model's* rate (resampled from the evaluation rate when they differ), then apply
+it with the product chain (safety limiter on) to the input at the evaluation rate — physical
+settings do not depend on the rate.
+
+* **Keras** (``.keras`` file, or a run/checkpoint folder holding ``best.keras`` or ``last.keras``):
+  TensorFlow is imported only here, only when such a model is evaluated. The analyzer (the saved
+  enhancer's ``analyzer`` layer, or a saved analyzer itself) sees the whole input and the whole
+  reference in one call — what :mod:`aeib.train.validate` does.
+* **TFLite** (a bundle ``.json`` or its ``.tflite``, through the TensorFlow-free
+  :mod:`aeib.runtime`): windows of the model's length are spread over the input and the reference as
+  ``aeib enhance`` places them (first at the start, last at the end, ≤ 10 s apart); the reference
+  embedding is the median over its windows, the setting the median over the input's windows. A
+  clip no longer than one window is analysed in one call.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from aeib.audio import resample
+from aeib.dsp import CHAIN_SCHEMA, process
+from aeib.errors import AeibError
+from aeib.evaluation.datasets import EvalExample
+from aeib.evaluation.methods import Method, MethodOutput, Shared
+
+KERAS_CHECKPOINTS = ("best.keras", "last.keras")
+"""Files looked for, in this order, when a Keras model is given as a folder."""
+
+
+class ModelLoadError(AeibError):
+    """A model path given to ``aeib evaluate`` cannot be used."""
+
+
+def _apply(example: EvalExample, params01: np.ndarray) -> MethodOutput:
+    physical = CHAIN_SCHEMA.denormalize(np.clip(np.asarray(params01, dtype=np.float64), 0.0, 1.0))
+    params = CHAIN_SCHEMA.to_dict(physical)
+    return MethodOutput(process(example.input, example.sample_rate, physical), params)
+
+
+class KerasModelMethod(Method):
+    """A Keras analyzer or enhancer checkpoint.
+
+    Args:
+        path: The ``.keras`` file.
+        name: Label for the report.
+    """
+
+    kind = "model"
+
+    def __init__(self, path: Path, name: str):
+        super().__init__()
+        self.path, self.name = Path(path), name
+        self.description = f"trained analyzer, Keras checkpoint {self.path} (whole clip per call)"
+        self.sample_rate: int | None = None
+        self._analyzer = None
+
+    def setup(self) -> None:
+        try:
+            from aeib.model.saving import load_model
+        except ImportError as exc:
+            raise ModelLoadError(f"cannot evaluate {self.path}: Keras models need TensorFlow "
+                                 f"(pip install 'aeib[train]'): {exc}") from None
+        try:
+            model = load_model(self.path)
+        except Exception as exc:  # Keras raises many types for a bad file
+            text = str(exc).strip().splitlines()
+            raise ModelLoadError(f"cannot load Keras model {self.path}: {text[0] if text else type(exc).__name__}") from None
+        names = [layer.name for layer in model.layers]
+        self._analyzer = model.get_layer("analyzer") if "analyzer" in names else model
+        outputs = self._analyzer.outputs
+        if len(outputs) != 1 or outputs[0].shape[-1] != len(CHAIN_SCHEMA):
+            raise ModelLoadError(f"{self.path} is not an aeib analyzer (expected an output of {len(CHAIN_SCHEMA)} "
+                                 "parameters)")
+        self.sample_rate = self._model_rate()
+
+    def _model_rate(self) -> int:
+        for layer in self._analyzer.layers:
+            config = layer.get_config()
+            if "sample_rate" in config and "n_mels" in config:
+                return int(config["sample_rate"])
+        config_file = self.path.parent / "config.json"
+        if config_file.is_file():
+            return int(json.loads(config_file.read_text())["sample_rate"])
+        raise ModelLoadError(f"cannot tell the sample rate of {self.path}")
+
+    def run(self, example: EvalExample, shared: Shared) -> MethodOutput:
+        rate = example.sample_rate
+        x = resample(example.input, rate, self.sample_rate)[None]
+        reference = resample(example.reference, rate, self.sample_rate)[None]
+        params01 = np.asarray(self._analyzer.predict_on_batch([x, reference]))[0]
+        return _apply(example, params01)
+
+
+class RuntimeModelMethod(Method):
+    """An exported analyzer bundle run through :mod:`aeib.runtime` (no TensorFlow).
+
+    Args:
+        path: The bundle's ``.json`` or ``.tflite``.
+        name: Label for the report.
+    """
+
+    kind = "model"
+
+    def __init__(self, path: Path, name: str):
+        super().__init__()
+        self.path, self.name = Path(path), name
+        self.description = f"exported analyzer {self.path.name} via aeib.runtime (TFLite)"
+        self.model = None
+
+    def setup(self) -> None:
+        from aeib.runtime import load_model
+
+        self.model = load_model(self.path)
+        self.description = (f"exported analyzer {self.path.name} ({self.model.variant}) via aeib.runtime, "
+                            f"{self.model.window_seconds:g} s windows")
+
+    def _windows(self, audio: np.ndarray) -> list[np.ndarray]:
+        from aeib.runtime import AnalysisOptions
+        from aeib.runtime.windows import spread_starts
+
+        window = self.model.window_samples
+        options = AnalysisOptions()
+        starts = spread_starts(len(audio), window, int(options.spacing_s * self.model.sample_rate), options.max_windows)
+        return [audio[start:start + window] for start in starts]
+
+    def run(self, example: EvalExample, shared: Shared) -> MethodOutput:
+        rate, model = example.sample_rate, self.model
+        x = resample(example.input, rate, model.sample_rate)
+        reference = resample(example.reference, rate, model.sample_rate)
+        embedding = np.median(np.stack([model.embed(w) for w in self._windows(reference)]), axis=0)
+        params01 = np.median(np.stack([model.predict01(w, embedding.astype(np.float32))
+                                       for w in self._windows(x)]), axis=0)
+        return _apply(example, params01)
+
+
+def _label_and_path(spec: str) -> tuple[str | None, Path]:
+    """``LABEL=PATH`` or ``PATH``."""
+    label, sep, rest = spec.partition("=")
+    if sep and label and "/" not in label and not Path(spec).exists():
+        return label, Path(rest)
+    return None, Path(spec)
+
+
+def _resolve_keras(path: Path) -> Path | None:
+    if path.is_file() and path.suffix == ".keras":
+        return path
+    if path.is_dir():
+        for name in KERAS_CHECKPOINTS:
+            for candidate in (path / name, path / "checkpoints" / name):
+                if candidate.is_file():
+                    return candidate
+    return None
+
+
+def model_method(spec: str) -> Method:
+    """The evaluation method for a model argument of ``aeib evaluate``.
+
+    Args:
+        spec: ``PATH`` or ``LABEL=PATH``. PATH is a ``.keras`` file, a folder holding
+            ``best.keras``/``last.keras`` (directly or in ``checkpoints/``), or a TFLite bundle's
+            ``.json``/``.tflite``.
+
+    Raises:
+        ModelLoadError: if PATH does not exist or is none of those.
+    """
+    label, path = _label_and_path(spec)
+    if not path.exists():
+        raise ModelLoadError(f"no such model file or folder: {path}")
+    keras_file = _resolve_keras(path)
+    if keras_file is not None:
+        default = f"keras:{keras_file.parent.name}/{keras_file.stem}"
+        return KerasModelMethod(keras_file, label or default)
+    if path.is_file() and path.suffix in (".json", ".tflite"):
+        return RuntimeModelMethod(path, label or f"tflite:{path.stem}")
+    raise ModelLoadError(f"{path} is not a model: give a .keras file, a run folder with best.keras or "
+                         "last.keras, or a TFLite bundle .json/.tflite")

@@ -1,0 +1,164 @@
+"""The bundle files: ``NAME.<variant>.tflite`` and the JSON beside it (``format: aeib-analyzer``).
+
+The JSON layout is the contract with :mod:`aeib.runtime` (see ``docs/EXPORT.md``). Files are written
+atomically (temporary file, then rename), the ``.tflite`` before its JSON, so a reader never sees a
+JSON whose model is missing or half written. This module imports no TensorFlow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+from aeib import __version__
+from aeib.audio import atomic_output
+from aeib.dsp import CHAIN_SCHEMA
+from aeib.errors import OutputError
+from aeib.export.config import ExportError
+from aeib.model.config import ModelConfig
+
+BUNDLE_FORMAT = "aeib-analyzer"
+BUNDLE_FORMAT_VERSION = 1
+DEFAULT_STYLE = "clean-live-mix"
+STYLE_DESCRIPTIONS = {
+    DEFAULT_STYLE: "clean live mix: the mean embedding of the training set's clean reference mixes "
+                   "(captured in the same simulated rooms and phones as the inputs, with no style applied)",
+}
+FRONTEND_DEFINITION = ("aeib.features.log_mel_spectrogram (valid framing, periodic Hann, DFT/Σw, HTK mel, "
+                       "natural log)")
+RUNTIME_MODELS_DIR = Path(__file__).resolve().parents[1] / "runtime" / "models"
+"""Where ``--install-default`` puts the default bundle (package data of :mod:`aeib.runtime`)."""
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def check_name(name: str) -> str:
+    """A bundle name usable in file names (letters, digits, ``.``, ``_``, ``-``).
+
+    Raises:
+        ExportError: otherwise.
+    """
+    if not _NAME.match(name or ""):
+        raise ExportError(f"invalid model name {name!r}: use letters, digits, '.', '_' and '-'")
+    return name
+
+
+def file_names(name: str, variant: str) -> tuple[str, str]:
+    """``(tflite file, json file)`` of one variant."""
+    return f"{name}.{variant}.tflite", f"{name}.{variant}.json"
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def bundle_metadata(*, name: str, variant: str, tflite_bytes: bytes, config: ModelConfig, window_samples: int,
+                    tensor_specs: dict[str, dict], styles: dict[str, list[float]], training: dict, parity: dict,
+                    tensorflow_version: str) -> dict:
+    """The JSON object written beside a ``.tflite`` file.
+
+    Args:
+        name: Bundle name (e.g. ``aeib-small-v1``).
+        variant: Export variant.
+        tflite_bytes: The model file's bytes (hashed here).
+        config: The analyzer's model configuration.
+        window_samples: Analysis window in samples at ``config.sample_rate``.
+        tensor_specs: ``{contract name: {"name", "tensor_name", "shape", "dtype"}}``.
+        styles: ``{style name: embedding floats}``.
+        training: ``run``, ``data_manifest_sha256``, ``best_val_loss``.
+        parity: The variant's parity report.
+        tensorflow_version: Version of the converter.
+    """
+    spec = config.log_mel_spec
+    tflite_file, _ = file_names(name, variant)
+    return {
+        "format": BUNDLE_FORMAT,
+        "format_version": BUNDLE_FORMAT_VERSION,
+        "name": name,
+        "variant": variant,
+        "tflite_file": tflite_file,
+        "tflite_sha256": sha256_hex(tflite_bytes),
+        "tflite_bytes": len(tflite_bytes),
+        "aeib_version": __version__,
+        "tensorflow_version": tensorflow_version,
+        "config_name": config.name,
+        "model_config": config.to_dict(),
+        "sample_rate": config.sample_rate,
+        "analysis_window": {"seconds": window_samples / config.sample_rate, "samples": window_samples,
+                            "frames": spec.n_frames(window_samples)},
+        "frontend": {**spec.to_dict(), "definition": FRONTEND_DEFINITION},
+        "schema": CHAIN_SCHEMA.to_json_dict(),
+        "inputs": [tensor_specs["input_features"], tensor_specs["reference_embedding"]],
+        "outputs": [tensor_specs["params01"], tensor_specs["input_embedding"]],
+        "styles": {style: {"description": STYLE_DESCRIPTIONS.get(style, style), "embedding": [float(v) for v in emb]}
+                   for style, emb in styles.items()},
+        "default_style": DEFAULT_STYLE,
+        "training": training,
+        "parity": parity,
+    }
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    with atomic_output(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_bundle(out_dir: str | Path, tflite_bytes: bytes, metadata: dict) -> tuple[Path, Path]:
+    """Write ``NAME.<variant>.tflite`` then its JSON into ``out_dir`` (atomically, each).
+
+    Returns:
+        ``(tflite path, json path)``.
+    """
+    out_dir = Path(out_dir)
+    tflite_name, json_name = file_names(metadata["name"], metadata["variant"])
+    _write_bytes(out_dir / tflite_name, tflite_bytes)
+    text = json.dumps(metadata, indent=2, ensure_ascii=False) + "\n"
+    _write_bytes(out_dir / json_name, text.encode("utf-8"))
+    return out_dir / tflite_name, out_dir / json_name
+
+
+def prepare_out_dir(out_dir: str | Path) -> Path:
+    """Create the output folder if needed.
+
+    Raises:
+        OutputError: if it is a file or cannot be created.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"{out_dir} exists and is not a folder")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create output folder {out_dir}: {exc.strerror or exc}") from None
+    return out_dir
+
+
+def install_default(tflite_path: Path, json_path: Path, models_dir: Path = RUNTIME_MODELS_DIR) -> list[Path]:
+    """Copy one bundle into the runtime's package-data folder as the default model.
+
+    Bundles previously installed there (any ``*.json`` of format ``aeib-analyzer`` and its ``.tflite``)
+    are removed first, so the folder always holds exactly one default.
+
+    Returns:
+        The two installed paths.
+    """
+    models_dir = prepare_out_dir(models_dir)
+    for old_json in models_dir.glob("*.json"):
+        try:
+            old = json.loads(old_json.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            continue
+        if isinstance(old, dict) and old.get("format") == BUNDLE_FORMAT and old_json.name != json_path.name:
+            old_json.unlink(missing_ok=True)
+            if isinstance(old.get("tflite_file"), str) and old["tflite_file"] != tflite_path.name:
+                (models_dir / Path(old["tflite_file"]).name).unlink(missing_ok=True)
+    installed = []
+    for source in (tflite_path, json_path):
+        target = models_dir / source.name
+        with atomic_output(target) as tmp:
+            shutil.copyfile(source, tmp)
+        installed.append(target)
+    return installed

@@ -1,0 +1,141 @@
+"""Export settings: variants, analysis window, data sizes and per-variant parity tolerances.
+
+Defaults live in ``export/configs/default.json`` of a source checkout (read by ``aeib export``);
+an installed package without that folder uses the same values from :data:`DEFAULTS`. This module
+imports no TensorFlow.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+from aeib.errors import AeibError
+
+INPUT_NAMES = ("input_features", "reference_embedding")
+"""The export model's inputs (serving-signature keys): log-mel features and a reference embedding."""
+OUTPUT_NAMES = ("params01", "input_embedding")
+"""Its outputs: normalized chain parameters and the embedding of ``input_features``."""
+
+VARIANTS = ("float32", "float16", "dynamic-int8", "int8")
+"""Every export variant, from the largest file to the smallest."""
+
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[2] / "export" / "configs" / "default.json"
+"""Where ``aeib export`` looks for its defaults in a source checkout."""
+
+PARITY_TOLERANCES = {"float32": 1e-5, "float16": 2e-3, "dynamic-int8": 0.02, "int8": 0.05}
+"""Largest allowed ``|params01_tflite − params01_keras|`` per variant (normalized units, 0–1).
+
+float32 differs from Keras only by the front end's float32-vs-float64 rounding and operator order;
+float16 stores weights in half precision; the int8 variants quantize weights (and, for full int8,
+activations). Set from measurements on ``small-v1`` (32 validation windows: 2.1e-7, 5.0e-4, 4.9e-3,
+0.039) with head room for other checkpoints; see ``docs/EXPORT.md``.
+"""
+
+
+class ExportError(AeibError):
+    """The model, the data or the export settings cannot be used (one-line message)."""
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    """Settings of one export run.
+
+    Attributes:
+        variants: Variants to write, a subset of :data:`VARIANTS`.
+        window_seconds: Length of the analysis window in seconds (the model's fixed input).
+        representative_windows: Training windows used to calibrate full int8 and to compute the
+            built-in styles (each window gives one input and one reference).
+        parity_examples: Validation (or generated) examples for the parity check.
+        seed: Seed of the generated parity audio when the data has no validation split.
+        tolerances: Parity tolerance per variant (normalized parameter units).
+    """
+
+    variants: tuple[str, ...] = VARIANTS
+    window_seconds: float = 5.0
+    representative_windows: int = 256
+    parity_examples: int = 32
+    seed: int = 0
+    tolerances: Mapping[str, float] = field(default_factory=lambda: dict(PARITY_TOLERANCES))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "variants", tuple(self.variants))
+        unknown = [v for v in self.variants if v not in VARIANTS]
+        if unknown or not self.variants:
+            raise ExportError(f"unknown or no variant(s) {unknown}; choose from {', '.join(VARIANTS)}")
+        if len(set(self.variants)) != len(self.variants):
+            raise ExportError(f"variant listed twice in {list(self.variants)}")
+        missing = [v for v in VARIANTS if v not in self.tolerances]
+        if missing:
+            raise ExportError(f"export config needs a parity tolerance for {missing}")
+        if not (isinstance(self.window_seconds, (int, float)) and math.isfinite(self.window_seconds)
+                and self.window_seconds > 0):
+            raise ExportError(f"window_seconds must be a positive number, got {self.window_seconds!r}")
+        for name in ("representative_windows", "parity_examples"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ExportError(f"{name} must be a positive integer, got {value!r}")
+
+    def window_samples(self, sample_rate: int) -> int:
+        """Samples in the analysis window at ``sample_rate`` Hz."""
+        return int(round(self.window_seconds * sample_rate))
+
+    def with_changes(self, **changes: Any) -> "ExportConfig":
+        """A copy with some fields replaced (``None`` values are ignored)."""
+        values = {**asdict(self), **{k: v for k, v in changes.items() if v is not None}}
+        return ExportConfig(**values)
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["variants"] = list(self.variants)
+        out["tolerances"] = dict(self.tolerances)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "ExportConfig":
+        """Validate decoded JSON (unknown keys are refused)."""
+        if not isinstance(data, Mapping):
+            raise ExportError(f"an export config must be a JSON object, got {type(data).__name__}")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ExportError(f"unknown key(s) {unknown} in export config; known keys: {sorted(known)}")
+        values = dict(data)
+        if "tolerances" in values:
+            values["tolerances"] = {**PARITY_TOLERANCES, **values["tolerances"]}
+        try:
+            return cls(**values)
+        except TypeError as exc:
+            raise ExportError(f"invalid export config: {exc}") from None
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> "ExportConfig":
+        """Read a config file; ``None`` means the checkout's default file, or built-in defaults.
+
+        Raises:
+            ExportError: if an explicitly given file is missing, or any file is invalid.
+        """
+        if path is None:
+            if not DEFAULT_CONFIG_PATH.is_file():
+                return cls()
+            path = DEFAULT_CONFIG_PATH
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ExportError(f"no export config {path}") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ExportError(f"cannot read export config {path}: {exc}") from None
+        return cls.from_dict(data)
+
+
+def parse_variants(text: str) -> tuple[str, ...]:
+    """``"float32,int8"`` → ``("float32", "int8")``, validated against :data:`VARIANTS`."""
+    variants = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown or not variants:
+        raise ExportError(f"unknown or no variant(s) {unknown or text!r}; choose from {', '.join(VARIANTS)}")
+    return variants

@@ -1,0 +1,278 @@
+"""The analyzer bundle: a ``.tflite`` model plus the JSON that describes it (format ``aeib-analyzer`` v1).
+
+This module reads and checks the JSON (format, version, parameter schema, front end, tensor table,
+styles) and the model file's SHA-256; :mod:`aeib.runtime.model` then checks the tensors against
+the interpreter. Every problem raises :class:`~aeib.runtime.errors.ModelError` with one line that
+names the file. The full field list is in ``docs/RUNTIME.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from aeib.dsp import CHAIN_SCHEMA
+from aeib.dsp.schema import ParameterSchema
+from aeib.errors import ParameterError
+from aeib.features import LogMelSpec
+from aeib.runtime.errors import ModelError
+
+BUNDLE_FORMAT = "aeib-analyzer"
+BUNDLE_VERSION = 1
+INPUT_NAMES = ("input_features", "reference_embedding")
+OUTPUT_NAMES = ("params01", "input_embedding")
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models"
+"""Where the installed package keeps its default bundle (written by ``aeib export``)."""
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """One model input or output as the JSON describes it."""
+
+    name: str
+    tensor_name: str
+    shape: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Style:
+    """A built-in target style: an encoder embedding computed by the export from clean references."""
+
+    name: str
+    description: str
+    embedding: np.ndarray  # float32[E]
+
+
+@dataclass(frozen=True)
+class BundleSpec:
+    """The checked contents of a bundle JSON.
+
+    Attributes:
+        json_path: The JSON file.
+        tflite_path: The model file it names (resolved relative to the JSON).
+        name: Model name, e.g. ``aeib-small-v1``.
+        variant: ``float32``, ``float16``, ``dynamic-int8`` or ``int8``.
+        sample_rate: Model rate in Hz.
+        window_samples: Samples per analysis window at the model rate.
+        frames: Log-mel frames per window (F).
+        frontend: Front-end settings.
+        schema: The parameter schema the model predicts (equal to ``CHAIN_SCHEMA``).
+        inputs: Input tensors by contract name.
+        outputs: Output tensors by contract name.
+        styles: Built-in styles by name, in file order.
+        default_style: Name of the style used when no reference is given.
+        tflite_sha256: Expected hash of the model file.
+        raw: The whole decoded JSON (for metadata such as ``training`` and ``parity``).
+    """
+
+    json_path: Path
+    tflite_path: Path
+    name: str
+    variant: str
+    sample_rate: int
+    window_samples: int
+    frames: int
+    frontend: LogMelSpec
+    schema: ParameterSchema
+    inputs: Mapping[str, TensorSpec]
+    outputs: Mapping[str, TensorSpec]
+    styles: Mapping[str, Style]
+    default_style: str
+    tflite_sha256: str
+    raw: Mapping[str, Any]
+
+    @property
+    def embedding_dim(self) -> int:
+        """E, the size of an encoder embedding."""
+        return self.inputs["reference_embedding"].shape[-1]
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def default_bundle_json(model_dir: Path | None = None) -> Path:
+    """The JSON of the bundle in ``model_dir`` (default: the one shipped inside the package).
+
+    Raises:
+        ModelError: if the folder holds no bundle JSON, or more than one.
+    """
+    model_dir = DEFAULT_MODEL_DIR if model_dir is None else Path(model_dir)
+    found = sorted(model_dir.glob("*.json")) if model_dir.is_dir() else []
+    if not found:
+        raise ModelError(f"no analyzer model is bundled with this installation ({model_dir} holds no "
+                         "model JSON); pass --model PATH to a bundle written by `aeib export`")
+    if len(found) > 1:
+        raise ModelError(f"{model_dir} holds several model JSON files ({', '.join(p.name for p in found)}); "
+                         "pass --model PATH to choose one")
+    return found[0]
+
+
+def resolve_bundle_json(path: str | Path | None) -> Path:
+    """The bundle JSON for ``path``: a ``.json``, the ``.tflite`` beside its JSON, or None (default).
+
+    Raises:
+        ModelError: for a missing file or a ``.tflite`` without its JSON.
+    """
+    if path is None:
+        return default_bundle_json()
+    path = Path(path)
+    if path.is_dir():
+        return default_bundle_json(path)
+    if not path.is_file():
+        raise ModelError(f"no such model file: {path}")
+    if path.suffix.lower() == ".tflite":
+        json_path = path.with_suffix(".json")
+        if not json_path.is_file():
+            raise ModelError(f"model {path} has no {json_path.name} beside it; the runtime needs the JSON "
+                             "written by `aeib export` (sample rate, front end, tensor names, hash)")
+        return json_path
+    return path
+
+
+def _require(data: Mapping, key: str, kind: type | tuple[type, ...], source: Path) -> Any:
+    if key not in data:
+        raise ModelError(f"{source}: bundle JSON lacks {key!r}")
+    value = data[key]
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise ModelError(f"{source}: {key!r} has the wrong type ({type(value).__name__})")
+    return value
+
+
+def _tensors(entries: Any, expected: tuple[str, ...], what: str, source: Path) -> dict[str, TensorSpec]:
+    if not isinstance(entries, list):
+        raise ModelError(f"{source}: {what!r} must be a list of tensors")
+    tensors = {}
+    for entry in entries:
+        try:
+            spec = TensorSpec(str(entry["name"]), str(entry["tensor_name"]), tuple(int(n) for n in entry["shape"]))
+            dtype = entry.get("dtype", "float32")
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise ModelError(f"{source}: malformed entry in {what!r}: {entry!r}") from None
+        if dtype != "float32":
+            raise ModelError(f"{source}: tensor {spec.name!r} is {dtype}; the runtime feeds and reads float32")
+        tensors[spec.name] = spec
+    missing = [name for name in expected if name not in tensors]
+    if missing:
+        raise ModelError(f"{source}: {what!r} lacks tensor(s) {missing}")
+    return tensors
+
+
+def _styles(data: Mapping, embedding_dim: int, source: Path) -> dict[str, Style]:
+    entries = data.get("styles", {})
+    if not isinstance(entries, Mapping) or not entries:
+        raise ModelError(f"{source}: bundle JSON holds no built-in styles ('styles')")
+    styles = {}
+    for name, entry in entries.items():
+        try:
+            embedding = np.asarray(entry["embedding"], dtype=np.float32)
+            description = str(entry.get("description", ""))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise ModelError(f"{source}: style {name!r} is malformed") from None
+        if embedding.shape != (embedding_dim,) or not np.isfinite(embedding).all():
+            raise ModelError(f"{source}: style {name!r} needs {embedding_dim} finite numbers, "
+                             f"got shape {embedding.shape}")
+        styles[str(name)] = Style(str(name), description, embedding)
+    return styles
+
+
+def read_bundle(path: str | Path | None = None, check_hash: bool = True) -> BundleSpec:
+    """Read and check a bundle JSON (and the hash of the model file it names).
+
+    Args:
+        path: The bundle's ``.json``, its ``.tflite`` (the JSON must sit beside it with the same
+            stem), a folder holding one bundle, or None for the bundle shipped with the package.
+        check_hash: Verify ``tflite_sha256`` (always on in normal use).
+
+    Raises:
+        ModelError: missing file, invalid JSON, unsupported format/version, a schema that differs
+            from ``CHAIN_SCHEMA``, inconsistent shapes, or a model file whose hash differs.
+    """
+    json_path = resolve_bundle_json(path)
+    try:
+        data = json.loads(json_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelError(f"cannot read model JSON {json_path}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"model JSON {json_path} is not valid JSON: {exc}") from None
+    if not isinstance(data, Mapping):
+        raise ModelError(f"{json_path}: a bundle JSON must be an object, got {type(data).__name__}")
+    if data.get("format") != BUNDLE_FORMAT:
+        raise ModelError(f"{json_path}: not an aeib analyzer bundle (format {data.get('format')!r}, "
+                         f"expected {BUNDLE_FORMAT!r})")
+    if data.get("format_version") != BUNDLE_VERSION:
+        raise ModelError(f"{json_path}: unsupported bundle format_version {data.get('format_version')!r} "
+                         f"(this aeib reads version {BUNDLE_VERSION}); re-export the model or update aeib")
+
+    try:
+        schema = ParameterSchema.from_json_dict(_require(data, "schema", Mapping, json_path))
+    except ParameterError as exc:
+        raise ModelError(f"{json_path}: {exc}") from None
+    if schema != CHAIN_SCHEMA:
+        raise ModelError(f"{json_path}: the model predicts a different parameter schema than this aeib's "
+                         f"chain ({len(schema)} vs {len(CHAIN_SCHEMA)} parameters or different names/ranges); "
+                         "re-export it with this version of aeib")
+
+    sample_rate = _require(data, "sample_rate", int, json_path)
+    if sample_rate <= 0:
+        raise ModelError(f"{json_path}: invalid sample_rate {sample_rate}")
+    frontend_data = dict(_require(data, "frontend", Mapping, json_path))
+    frontend_data.pop("definition", None)
+    try:
+        frontend = LogMelSpec.from_dict(frontend_data)
+    except (TypeError, ValueError) as exc:
+        raise ModelError(f"{json_path}: invalid front end: {exc}") from None
+    if frontend.sample_rate != sample_rate:
+        raise ModelError(f"{json_path}: front-end rate {frontend.sample_rate} Hz differs from the model's "
+                         f"{sample_rate} Hz")
+    window = _require(data, "analysis_window", Mapping, json_path)
+    try:
+        window_samples, frames = int(window["samples"]), int(window["frames"])
+    except (KeyError, TypeError, ValueError):
+        raise ModelError(f"{json_path}: 'analysis_window' needs integer 'samples' and 'frames'") from None
+    if window_samples < frontend.frame_length or frontend.n_frames(window_samples) != frames:
+        raise ModelError(f"{json_path}: analysis window of {window_samples} samples gives "
+                         f"{frontend.n_frames(window_samples)} frames, the JSON says {frames}")
+
+    inputs = _tensors(data.get("inputs"), INPUT_NAMES, "inputs", json_path)
+    outputs = _tensors(data.get("outputs"), OUTPUT_NAMES, "outputs", json_path)
+    embedding_dim = inputs["reference_embedding"].shape[-1]
+    expected = {"input_features": (1, frames, frontend.n_mels), "reference_embedding": (1, embedding_dim),
+                "params01": (1, len(CHAIN_SCHEMA)), "input_embedding": (1, embedding_dim)}
+    for name, shape in expected.items():
+        actual = (inputs | outputs)[name].shape
+        if actual != shape:
+            raise ModelError(f"{json_path}: tensor {name!r} has shape {list(actual)}, expected {list(shape)}")
+
+    styles = _styles(data, embedding_dim, json_path)
+    default_style = data.get("default_style", next(iter(styles)))
+    if default_style not in styles:
+        raise ModelError(f"{json_path}: default_style {default_style!r} is not one of the styles "
+                         f"({', '.join(styles)})")
+
+    tflite_file = _require(data, "tflite_file", str, json_path)
+    tflite_path = (json_path.parent / tflite_file).resolve()
+    if not tflite_path.is_file():
+        raise ModelError(f"{json_path}: model file {tflite_path.name} is missing (expected beside the JSON)")
+    sha256 = _require(data, "tflite_sha256", str, json_path).lower()
+    if check_hash:
+        actual_sha = file_sha256(tflite_path)
+        if actual_sha != sha256:
+            raise ModelError(f"model file {tflite_path} does not match its JSON {json_path.name} (sha256 "
+                             f"{actual_sha[:12]}… ≠ {sha256[:12]}…); the file is corrupt or from another export")
+
+    return BundleSpec(json_path=json_path, tflite_path=tflite_path, name=str(data.get("name", tflite_path.stem)),
+                      variant=str(data.get("variant", "unknown")), sample_rate=sample_rate,
+                      window_samples=window_samples, frames=frames, frontend=frontend, schema=schema,
+                      inputs=inputs, outputs=outputs, styles=styles, default_style=str(default_style),
+                      tflite_sha256=sha256, raw=data)

@@ -1,0 +1,201 @@
+"""Whole-file enhancement: analyse a few windows, then stream the file through the chain.
+
+::
+
+    from aeib.runtime import enhance_file, load_model
+    result = enhance_file("club.flac", "club_fixed.wav", load_model())
+    print(result.params)          # the setting used, physical units
+
+The analysis (:mod:`aeib.runtime.analysis`) reads only its windows, at the model rate. The DSP runs
+at the file's own rate and channel count, block by block (read → process → write), into a
+temporary file renamed over the output only when complete, so memory does not grow with the file's
+length and a failure leaves no partial output. In fixed mode the setting is rounded exactly as
+``--params-out`` writes it, so ``aeib apply --params`` of that file reproduces the output bit for bit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from aeib.audio import AtomicAudioWriter, AudioInfo, audio_info, check_finite, iter_blocks, output_format, same_file
+from aeib.dsp import ChainProcessor
+from aeib.dsp.processor import MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ
+from aeib.errors import AudioError, OutputError, ParameterError
+from aeib.runtime.analysis import AnalysisOptions, FileAnalysis, analyze_file, reference_embedding_from_file
+from aeib.runtime.errors import WarnFn, default_warn
+from aeib.runtime.glide import MIN_PIECE_SAMPLES, GlidingChain
+from aeib.runtime.model import AnalyzerModel
+from aeib.runtime.spectrum import LongTermSpectrum
+from aeib.settings import params_to_json, parse_params
+
+BLOCK_FRAMES = 1 << 16
+"""Frames read, processed and written at a time (as ``aeib apply``)."""
+
+ADAPTIVE_BLOCK_S = 0.02
+"""Adaptive mode: the trajectory is read every this many seconds (20 ms sub-blocks); between two
+readings the setting glides in steps of at most :data:`~aeib.runtime.glide.MAX_STEP01`."""
+
+
+@dataclass
+class EnhanceResult:
+    """What :func:`enhance_file` did.
+
+    Attributes:
+        params: The (fixed, or in adaptive mode the median) setting in physical units.
+        analysis: Windows, combined and per-time normalized parameters.
+        mode: ``"fixed"``, ``"adaptive"`` or ``"passthrough"`` (silent input, copied unchanged).
+        target: What the output was steered towards, e.g. ``style clean-live-mix`` or a file name.
+        info: The input's header.
+        output: The path written.
+        seconds: Wall-clock time of the whole call.
+        spectra: With ``spectra=True``: ``(freqs_hz, before_db, after_db)`` long-term spectra.
+    """
+
+    params: dict[str, float]
+    analysis: FileAnalysis
+    mode: str
+    target: str
+    info: AudioInfo
+    output: Path
+    seconds: float = 0.0
+    spectra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+
+
+def _glide_block(glide: GlidingChain, analysis: FileAnalysis, block: np.ndarray, position: int,
+                 sub_block: int, sample_rate: int) -> np.ndarray:
+    """Adaptive mode: process ``block`` (starting at frame ``position``) in sub-blocks, each gliding
+    to the trajectory's value at the sub-block's end."""
+    starts = np.arange(0, block.shape[0], sub_block)
+    ends = np.minimum(starts + sub_block, block.shape[0])
+    targets = analysis.params01_at((position + ends) / sample_rate)
+    out = np.empty_like(block)
+    for start, end, target01 in zip(starts, ends, targets):
+        out[start:end] = glide.process(block[start:end], target01)
+    return out
+
+
+def rounded_setting(model: AnalyzerModel, params01: np.ndarray) -> dict[str, float]:
+    """Physical setting for normalized values, rounded exactly as the parameter file stores it."""
+    physical = model.schema.to_dict(model.schema.denormalize(params01))
+    return parse_params(json.loads(params_to_json(physical, model.schema)), "predicted setting", model.schema)
+
+
+def target_embedding(model: AnalyzerModel, reference: str | os.PathLike | None = None, style: str | None = None,
+                     options: AnalysisOptions = AnalysisOptions(), warn: WarnFn | None = None) -> tuple[np.ndarray, str]:
+    """The embedding to steer towards and a label for it.
+
+    Args:
+        reference: A reference recording (any rate/channels), or None.
+        style: A built-in style name, or None (the model's default style when ``reference`` is None).
+
+    Raises:
+        ParameterError: if both are given. AudioError/ModelError: bad reference or unknown style.
+    """
+    if reference is not None and style is not None:
+        raise ParameterError("give either a reference recording or a style, not both")
+    if reference is not None:
+        return reference_embedding_from_file(model, reference, options, warn), f"reference {Path(reference).name}"
+    name = model.default_style if style is None else style
+    return model.style_embedding(name), f"style {name}"
+
+
+def check_input(input_path: str | os.PathLike, output_path: str | os.PathLike) -> AudioInfo:
+    """Header of a processable input, refusing an output that is the input itself.
+
+    Raises:
+        AudioError: unreadable, empty, or at an unsupported sample rate. OutputError: output == input.
+    """
+    info = audio_info(input_path)
+    if same_file(input_path, output_path):
+        raise OutputError(f"output {output_path} is the input file; choose another path "
+                          "(aeib never overwrites its input)")
+    if not MIN_SAMPLE_RATE_HZ <= info.sample_rate <= MAX_SAMPLE_RATE_HZ:
+        raise AudioError(f"{info.path}: sample rate {info.sample_rate} Hz is outside the supported "
+                         f"{MIN_SAMPLE_RATE_HZ}–{MAX_SAMPLE_RATE_HZ} Hz")
+    if info.frames == 0:
+        raise AudioError(f"{info.path} holds no audio samples")
+    return info
+
+
+def enhance_file(input_path: str | os.PathLike, output_path: str | os.PathLike, model: AnalyzerModel, *,
+                 reference: str | os.PathLike | None = None, style: str | None = None, adaptive: bool = False,
+                 options: AnalysisOptions = AnalysisOptions(), float_output: bool | None = None,
+                 spectra: bool = False, progress: bool = False, warn: WarnFn | None = None) -> EnhanceResult:
+    """Enhance one file of any length, rate and channel count.
+
+    Args:
+        input_path: Audio file to repair (read only).
+        output_path: Where to write the result; the container follows its extension (as ``aeib apply``).
+        model: The loaded analyzer.
+        reference: Optional reference recording to sound like.
+        style: Optional built-in style name (default: the model's default style).
+        adaptive: Let the setting follow the music over time (smoothed) instead of one fixed setting.
+        options: Window placement, silence and smoothing rules.
+        float_output: Force float (True) or 24-bit PCM (False) WAV/AIFF; None follows the input.
+        spectra: Also measure the long-term spectra before and after (for the plot).
+        progress: Show a tqdm bar on stderr.
+        warn: Receives one-line warnings (short input, silence, short reference).
+
+    Returns:
+        What was done (:class:`EnhanceResult`).
+
+    Raises:
+        AudioError, OutputError, ModelError, ParameterError: bad input, output, model or options;
+        the output is then left untouched.
+    """
+    started = time.perf_counter()
+    warn = warn or default_warn
+    info = check_input(input_path, output_path)
+    container, subtype = output_format(output_path, info, float_output)
+    embedding, target = target_embedding(model, reference, style, options, warn)
+    analysis = analyze_file(model, info.path, embedding, adaptive, options, warn)
+
+    params = rounded_setting(model, analysis.params01)
+    if analysis.silent:
+        warn(f"{analysis.silence_message}; it is copied through unchanged")
+        mode = "passthrough"
+    else:
+        mode = "adaptive" if adaptive else "fixed"
+    before = LongTermSpectrum(info.sample_rate) if spectra else None
+    after = LongTermSpectrum(info.sample_rate) if spectra else None
+    if mode == "adaptive":
+        glide = GlidingChain(ChainProcessor(info.sample_rate, info.channels), model.schema)
+        glide.reset(analysis.params01_at(0.0))
+        sub_block = max(MIN_PIECE_SAMPLES, int(round(ADAPTIVE_BLOCK_S * info.sample_rate)))
+    chain = ChainProcessor(info.sample_rate, info.channels, params) if mode == "fixed" else None
+
+    position = 0
+    with AtomicAudioWriter(output_path, info.sample_rate, info.channels, container, subtype) as writer, \
+            tqdm(total=info.frames, unit="frame", unit_scale=True, desc=f"enhance {info.path.name}",
+                 leave=False, disable=not progress, file=sys.stderr) as bar:
+        for block in iter_blocks(info.path, BLOCK_FRAMES):
+            check_finite(block, info.path)
+            if mode == "fixed":
+                out = chain.process_block(block)
+            elif mode == "adaptive":
+                out = _glide_block(glide, analysis, block, position, sub_block, info.sample_rate)
+            else:
+                out = block
+            writer.write(out)
+            if spectra:
+                before.add(block)
+                after.add(out)
+            position += block.shape[0]
+            bar.update(block.shape[0])
+        if position == 0:
+            raise AudioError(f"{info.path} holds no audio samples")
+
+    measured = None
+    if spectra:
+        freqs_hz, before_db = before.level_db()
+        measured = (freqs_hz, before_db, after.level_db()[1])
+    return EnhanceResult(params, analysis, mode, target, info, Path(output_path),
+                         time.perf_counter() - started, measured)

@@ -1,0 +1,18 @@
+#!/usr/bin/env python3
+"""Export a trained analyzer to TFLite: a thin wrapper around ``aeib export`` (same options).
+
+Example (the command that made the shipped model; see docs/EXPORT.md)::
+
+    python export/export_model.py --model training/checkpoints/small-v1/best.keras --data data/pairs_v1 \\
+        --out tflite_models --name aeib-small-v1 --install-default dynamic-int8
+
+Defaults (variants, analysis window, calibration and parity sizes, tolerances) come from
+``export/configs/default.json``. The work is done by :func:`aeib.export.export_model`.
+"""
+
+import sys
+
+from aeib.cli.main import main
+
+if __name__ == "__main__":
+    sys.exit(main(["export", *sys.argv[1:]]))

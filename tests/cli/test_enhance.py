@@ -1,0 +1,155 @@
+import hashlib
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from aeib.cli.enhance import folder_outputs
+from aeib.cli.main import main
+from aeib.dsp import process
+from aeib.settings import load_params
+from tests.runtime.conftest import bundle_path, cached_bundle  # noqa: F401 (fixtures)
+
+
+def _run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _bad(capsys, tmp_path, *argv):
+    code, _, err = _run(capsys, *argv)
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("aeib: error:") and "Traceback" not in err, err
+    assert not [p for p in tmp_path.rglob("*") if ".partial" in p.name]
+    return lines[0]
+
+
+def test_enhance_writes_audio_settings_and_plot(make_wav, tmp_path, capsys, cached_bundle):
+    src = make_wav(seconds=2.5, sample_rate=44_100, channels=2, subtype="FLOAT")
+    out, params, plot = tmp_path / "out.wav", tmp_path / "p.json", tmp_path / "p.png"
+    code, _, err = _run(capsys, "enhance", src, "-o", out, "--model", cached_bundle, "--params-out", params, "--plot", plot)
+    assert code == 0, err
+    assert "wrote" in err and "median of 2 analysis windows, target style clean-live-mix" in err
+    assert sf.info(out).samplerate == 44_100 and sf.info(out).channels == 2 and sf.info(out).subtype == "FLOAT"
+    assert json.loads(params.read_text())["format"] == "aeib-params"
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    x, _ = sf.read(src, dtype="float32", always_2d=True)
+    y, _ = sf.read(out, dtype="float32", always_2d=True)
+    np.testing.assert_array_equal(y, process(x, 44_100, load_params(params)))
+
+
+def test_apply_with_params_out_reproduces_enhance(make_wav, tmp_path, capsys, cached_bundle):
+    src = make_wav(seconds=3.0, sample_rate=48_000, channels=2, subtype="PCM_16")
+    params = tmp_path / "p.json"
+    assert _run(capsys, "enhance", src, "-o", tmp_path / "e.flac", "--model", cached_bundle, "--params-out", params, "-q")[0] == 0
+    assert _run(capsys, "apply", src, "-o", tmp_path / "a.flac", "--params", params, "-q")[0] == 0
+    np.testing.assert_array_equal(sf.read(tmp_path / "e.flac")[0], sf.read(tmp_path / "a.flac")[0])
+
+
+def test_style_and_reference_choose_the_target(make_wav, tmp_path, capsys, cached_bundle):
+    src = make_wav(seconds=1.5)
+    ref = make_wav(name="ref.flac", seconds=1.5, sample_rate=22_050, channels=1)
+    code, _, err = _run(capsys, "enhance", src, "-o", tmp_path / "s.wav", "--model", cached_bundle, "--style", "bright")
+    assert code == 0 and "target style bright" in err
+    code, _, err = _run(capsys, "enhance", src, "-o", tmp_path / "r.wav", "--model", cached_bundle, "--reference", ref, "--adaptive")
+    assert code == 0 and "target reference ref.flac" in err and "adaptive over" in err
+    line = _bad(capsys, tmp_path, "enhance", src, "-o", tmp_path / "x.wav", "--model", cached_bundle, "--style", "dark")
+    assert "unknown style 'dark'; this model's styles: clean-live-mix, bright" in line
+    with pytest.raises(SystemExit):  # argparse: --reference and --style exclude each other
+        main(["enhance", str(src), "-o", str(tmp_path / "x.wav"), "--reference", str(ref), "--style", "bright"])
+
+
+def _rehash(json_path):
+    data = json.loads(json_path.read_text())
+    data["tflite_sha256"] = hashlib.sha256(json_path.with_suffix(".tflite").read_bytes()).hexdigest()
+    json_path.write_text(json.dumps(data))
+
+
+def test_bad_models(make_wav, tmp_path, capsys, bundle_path):
+    src = make_wav()
+    out = tmp_path / "out.wav"
+    line = _bad(capsys, tmp_path, "enhance", src, "-o", out, "--model", tmp_path / "nope.json")
+    assert "no such model file" in line
+    tflite = bundle_path.with_suffix(".tflite")
+    tflite.write_bytes(tflite.read_bytes()[:-10] + b"0123456789")
+    assert "does not match its JSON" in _bad(capsys, tmp_path, "enhance", src, "-o", out, "--model", bundle_path)
+    tflite.write_bytes(b"garbage" * 100)
+    _rehash(bundle_path)
+    assert "not a valid TFLite model" in _bad(capsys, tmp_path, "enhance", src, "-o", out, "--model", bundle_path)
+    bundle_path.write_text("{")
+    assert "is not valid JSON" in _bad(capsys, tmp_path, "enhance", src, "-o", out, "--model", bundle_path)
+    assert not out.exists()
+
+
+def test_bad_inputs(make_wav, tmp_path, capsys, cached_bundle):
+    src = make_wav()
+    silent_ref = make_wav(name="silent.wav", audio=np.zeros((48_000, 2), np.float32))
+    model = ("--model", cached_bundle)
+    assert "digital silence; give a reference with music in it" in _bad(
+        capsys, tmp_path, "enhance", src, "-o", tmp_path / "o.wav", "--reference", silent_ref, *model)
+    assert "is the input file" in _bad(capsys, tmp_path, "enhance", src, "-o", src, *model)
+    assert "no such file" in _bad(capsys, tmp_path, "enhance", tmp_path / "missing.wav", "-o", tmp_path / "o.wav", *model)
+    assert "is an input file" in _bad(capsys, tmp_path, "enhance", src, "-o", tmp_path / "o.wav", "--params-out", src, *model)
+    assert "does not exist" in _bad(capsys, tmp_path, "enhance", src, "-o", tmp_path / "o.wav", "--plot",
+                                    tmp_path / "no" / "p.png", *model)
+    tiny = make_wav(name="tiny.wav", seconds=0.01)
+    assert "too short to analyse" in _bad(capsys, tmp_path, "enhance", tiny, "-o", tmp_path / "o.wav", *model)
+    assert not (tmp_path / "o.wav").exists()
+
+
+def test_short_input_and_silence_warn_but_succeed(make_wav, tmp_path, capsys, cached_bundle):
+    short = make_wav(name="short.wav", seconds=0.4)
+    code, _, err = _run(capsys, "enhance", short, "-o", tmp_path / "a.wav", "--model", cached_bundle)
+    assert code == 0 and "aeib: warning: short.wav is 0.40 s long, shorter than the analyzer's 1 s window" in err
+    silence = np.zeros((96_000, 2), np.float32)
+    quiet = make_wav(name="quiet.wav", audio=silence)
+    code, _, err = _run(capsys, "enhance", quiet, "-o", tmp_path / "b.wav", "--model", cached_bundle)
+    assert code == 0 and "is digital silence; it is copied through unchanged" in err and "silence copied through" in err
+    np.testing.assert_array_equal(sf.read(tmp_path / "b.wav", dtype="float32")[0], silence)
+
+
+def test_folder_mode_skips_a_bad_file_and_finishes_the_rest(make_wav, tmp_path, capsys, cached_bundle):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a.wav", "b.flac"):
+        make_wav(name=f"in/{name}", seconds=1.2)
+    (folder / "broken.wav").write_bytes(b"RIFF....WAVEnot really")
+    (folder / "notes.txt").write_text("not audio, ignored")
+    out = tmp_path / "out"
+    code, _, err = _run(capsys, "enhance", folder, "-o", out, "--model", cached_bundle, "--params-out", tmp_path / "params")
+    assert code == 2
+    errors = [line for line in err.splitlines() if line.startswith("aeib: error:")]
+    assert len(errors) == 2 and "broken.wav" in errors[0] and "1 of 3 files" in errors[1]
+    assert sorted(p.name for p in out.iterdir()) == ["a.wav", "b.flac"]
+    assert sorted(p.name for p in (tmp_path / "params").iterdir()) == ["a.wav.json", "b.flac.json"]
+    assert sorted(p.name for p in folder.iterdir()) == ["a.wav", "b.flac", "broken.wav", "notes.txt"]  # inputs untouched
+    (folder / "broken.wav").unlink()
+    code, _, err = _run(capsys, "enhance", folder, "-o", out, "--model", cached_bundle, "-q")
+    assert code == 0 and err == ""
+
+
+def test_folder_mode_refuses_to_write_into_its_input(make_wav, tmp_path, capsys, cached_bundle):
+    make_wav(name="a.wav")
+    assert "is the input folder" in _bad(capsys, tmp_path, "enhance", tmp_path, "-o", tmp_path, "--model", cached_bundle)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "holds no audio files" in _bad(capsys, tmp_path, "enhance", empty, "-o", tmp_path / "o", "--model", cached_bundle)
+
+
+def test_folder_output_names(tmp_path):
+    for name in ("song.mp3", "take.flac", ".hidden.wav", "readme.md"):
+        (tmp_path / name).write_bytes(b"")
+    pairs = folder_outputs(tmp_path, tmp_path / "out")
+    assert [(a.name, b.name) for a, b in pairs] == [("song.mp3", "song.mp3.wav"), ("take.flac", "take.flac")]
+
+
+def test_help_lists_every_option(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["enhance", "--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    for option in ("--reference", "--style", "--params-out", "--plot", "--model", "--adaptive", "--threads"):
+        assert option in text

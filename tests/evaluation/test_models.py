@@ -1,0 +1,90 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import aeib.runtime
+from aeib.dsp import CHAIN_SCHEMA, process
+from aeib.evaluation.methods import Shared
+from aeib.evaluation.models import KerasModelMethod, ModelLoadError, RuntimeModelMethod, model_method
+from aeib.runtime.bundle import DEFAULT_MODEL_DIR
+
+
+class FakeAnalyzer:
+    """The aeib.runtime contract with a known answer: a +6 dB high shelf, whatever it hears."""
+
+    sample_rate = 8_000
+    window_samples = 4_000
+    variant = "fake"
+    window_seconds = 0.5
+
+    def __init__(self):
+        self.calls = []
+
+    def embed(self, audio):
+        self.calls.append(("embed", len(audio)))
+        return np.ones(4, dtype=np.float32)
+
+    def predict01(self, audio, embedding):
+        self.calls.append(("predict01", len(audio)))
+        assert embedding.shape == (4,)
+        return CHAIN_SCHEMA.normalize(CHAIN_SCHEMA.to_vector({"eq.high_shelf.gain_db": 6.0})).astype(np.float32)
+
+
+def test_runtime_adapter_follows_the_contract(monkeypatch, examples):
+    fake = FakeAnalyzer()
+    monkeypatch.setattr(aeib.runtime, "load_model", lambda path: fake)
+    method = RuntimeModelMethod("model.json", "fake")
+    method.setup()
+    example = examples[0]  # 1 s at 16 kHz → 8 000 samples at the model's 8 kHz: two spread windows
+    output = method.run(example, Shared())
+    assert output.params["eq.high_shelf.gain_db"] == pytest.approx(6.0, abs=1e-3)
+    assert [c for c in fake.calls] == [("embed", 4_000)] * 2 + [("predict01", 4_000)] * 2
+    expected = process(example.input, example.sample_rate, output.params)
+    assert np.allclose(output.audio, expected, atol=1e-6)
+
+
+def test_model_paths_are_dispatched(tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "best.keras").write_bytes(b"")
+    (tmp_path / "m.json").write_text("{}")
+    keras = model_method(str(tmp_path / "run"))
+    assert isinstance(keras, KerasModelMethod) and keras.name == "keras:run/best"
+    assert isinstance(model_method(str(tmp_path / "m.json")), RuntimeModelMethod)
+    assert model_method(f"mine={tmp_path / 'm.json'}").name == "mine"
+    with pytest.raises(ModelLoadError, match="no such model"):
+        model_method(str(tmp_path / "missing.keras"))
+    with pytest.raises(ModelLoadError, match="is not a model"):
+        model_method(str(tmp_path))
+
+
+def test_a_corrupt_keras_file_is_a_one_line_error(tmp_path):
+    pytest.importorskip("keras")
+    path = tmp_path / "broken.keras"
+    path.write_bytes(b"not a zip")
+    with pytest.raises(ModelLoadError, match="cannot load Keras model"):
+        model_method(str(path)).setup()
+
+
+_TF_FREE_CHECK = """
+import sys
+from aeib.evaluation import model_method
+from aeib.evaluation.methods import Shared
+from aeib.evaluation.synthetic import synthetic_examples
+from aeib.runtime.bundle import DEFAULT_MODEL_DIR
+method = model_method(str(sorted(DEFAULT_MODEL_DIR.glob("*.json"))[0]))
+method.setup()
+example = synthetic_examples(1, 24_000, seconds=1.0)[0]
+output = method.run(example, Shared())
+assert output.audio.shape == example.input.shape and len(output.params) == 24
+print("tensorflow" in sys.modules)
+"""
+
+
+def test_a_runtime_model_runs_without_tensorflow():
+    if not sorted(DEFAULT_MODEL_DIR.glob("*.json")):
+        pytest.skip("no bundled analyzer in aeib/runtime/models")
+    done = subprocess.run([sys.executable, "-c", _TF_FREE_CHECK], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

@@ -1,0 +1,75 @@
+"""Fixtures for the export tests: a random-weight ``tiny`` analyzer, a fake dataset, one export.
+
+The export runs once per test session (all four variants, a 1 s window, a handful of windows), so
+the modules that inspect its files share the cost of the conversions.
+"""
+
+import json
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from aeib.data.shards import write_npz  # noqa: E402
+from aeib.export.config import VARIANTS, ExportConfig  # noqa: E402
+from tests.conftest import music_like  # noqa: E402
+
+SAMPLE_RATE = 24_000
+SEGMENT_SECONDS = 1.5
+EXPORT_CONFIG = ExportConfig(window_seconds=1.0, representative_windows=12, parity_examples=4)
+
+
+def write_shards(data_dir, split: str, n_shards: int, per_shard: int, seconds: float = SEGMENT_SECONDS, seed: int = 0):
+    """Shards holding ``input`` and ``reference`` float16[per_shard, samples]; example k's input starts with k/1000."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    n = int(seconds * SAMPLE_RATE)
+    for shard in range(n_shards):
+        inputs, references = [], []
+        for row in range(per_shard):
+            index = shard * per_shard + row
+            inputs.append(music_like(seconds, SAMPLE_RATE, 1, seed=seed + 2 * index)[:, 0] * (0.3 + 0.05 * row))
+            references.append(music_like(seconds, SAMPLE_RATE, 1, seed=seed + 2 * index + 1)[:, 0])
+        inputs = np.stack(inputs)
+        inputs[:, n // 2] = np.arange(shard * per_shard, (shard + 1) * per_shard) / 1000.0  # marks each example
+        write_npz(data_dir / f"{split}-{shard:05d}.npz",
+                  {"input": inputs.astype(np.float16), "reference": np.stack(references).astype(np.float16)})
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    """A run folder with a random-weight tiny analyzer (``analyzer.keras``) and its ``config.json``."""
+    from aeib.model.analyzer import build_analyzer
+    from aeib.model.config import ModelConfig
+
+    import keras
+
+    keras.utils.set_random_seed(0)  # the same random weights every run
+    config = ModelConfig.load("tiny")
+    run = tmp_path_factory.mktemp("run")
+    build_analyzer(config).save(run / "analyzer.keras")
+    (run / "config.json").write_text(json.dumps(config.to_dict()), encoding="utf-8")
+    (run / "summary.json").write_text(json.dumps({"data_manifest_sha256": "ab" * 32, "best_val_loss": 0.5}),
+                                      encoding="utf-8")
+    return run
+
+
+@pytest.fixture(scope="session")
+def train_only_data(tmp_path_factory):
+    """A dataset folder with two small train shards and no valid split."""
+    return write_shards(tmp_path_factory.mktemp("data"), "train", n_shards=2, per_shard=4)
+
+
+@pytest.fixture(scope="session")
+def tiny_export(tiny_run, train_only_data, tmp_path_factory):
+    """The tiny analyzer exported in every variant; float32 installed into a temporary models folder."""
+    from aeib.export import ExportRequest, export_model
+
+    out = tmp_path_factory.mktemp("tflite_models")
+    models = tmp_path_factory.mktemp("runtime_models")
+    result = export_model(ExportRequest(model=tiny_run, data_dir=train_only_data, out_dir=out, name="aeib-tiny-test",
+                                        config=EXPORT_CONFIG.with_changes(variants=VARIANTS),
+                                        install_default="float32", models_dir=models), progress=False)
+    return result

@@ -1,0 +1,123 @@
+import numpy as np
+import pytest
+import soundfile as sf
+
+from aeib.dsp import CHAIN_SCHEMA, process
+from aeib.errors import AudioError, OutputError, ParameterError
+from aeib.runtime import enhance as enhance_module
+from aeib.runtime import enhance_file
+from aeib.runtime.analysis import FileAnalysis
+from tests.conftest import music_like
+
+
+def _write(tmp_path, audio, rate, name="in.wav", subtype="FLOAT"):
+    path = tmp_path / name
+    sf.write(path, audio, rate, subtype=subtype)
+    return path
+
+
+def _collect():
+    messages = []
+    return messages, messages.append
+
+
+@pytest.mark.parametrize("rate, channels", [(8_000, 1), (44_100, 2), (96_000, 3)])
+def test_fixed_mode_is_the_chain_with_the_predicted_setting(model, tmp_path, rate, channels):
+    audio = music_like(2.5, rate, channels)
+    result = enhance_file(_write(tmp_path, audio, rate), tmp_path / "out.wav", model)
+    out, out_rate = sf.read(tmp_path / "out.wav", dtype="float32", always_2d=True)
+    assert out_rate == rate and out.shape == audio.shape and result.mode == "fixed"
+    assert result.target == "style clean-live-mix" and result.output == tmp_path / "out.wav"
+    np.testing.assert_array_equal(out, process(audio, rate, result.params))
+    # The setting is the median prediction, rounded as a parameter file stores it.
+    expected = CHAIN_SCHEMA.to_dict(CHAIN_SCHEMA.denormalize(result.analysis.params01))
+    assert result.params == pytest.approx(expected, abs=1e-6)
+
+
+def test_reference_and_style_steer_the_result(model, tmp_path):
+    audio = music_like(2.0, 48_000, 2)
+    src = _write(tmp_path, audio, 48_000)
+    ref = _write(tmp_path, music_like(2.0, 44_100, 1, seed=4) * 0.3, 44_100, name="ref.wav")
+    default = enhance_file(src, tmp_path / "a.wav", model)
+    bright = enhance_file(src, tmp_path / "b.wav", model, style="bright")
+    by_reference = enhance_file(src, tmp_path / "c.wav", model, reference=ref)
+    assert bright.target == "style bright" and by_reference.target == "reference ref.wav"
+    assert bright.params != default.params and by_reference.params != default.params
+    with pytest.raises(ParameterError, match="not both"):
+        enhance_file(src, tmp_path / "d.wav", model, reference=ref, style="bright")
+    assert not (tmp_path / "d.wav").exists()
+
+
+def test_digital_silence_passes_through_unchanged(model, tmp_path):
+    audio = np.zeros((3 * 48_000, 2), np.float32)
+    messages, warn = _collect()
+    result = enhance_file(_write(tmp_path, audio, 48_000, subtype="PCM_16"), tmp_path / "out.wav", model, warn=warn)
+    assert result.mode == "passthrough" and len(messages) == 1
+    assert "digital silence; it is copied through unchanged" in messages[0]
+    out, _ = sf.read(tmp_path / "out.wav", dtype="float32", always_2d=True)
+    np.testing.assert_array_equal(out, audio)
+
+
+def test_short_input_is_padded_for_analysis_and_kept_at_its_length(model, tmp_path):
+    audio = music_like(0.3, 44_100, 2)
+    messages, warn = _collect()
+    result = enhance_file(_write(tmp_path, audio, 44_100), tmp_path / "out.wav", model, warn=warn)
+    assert result.analysis.short and "shorter than the analyzer's 1 s window" in messages[0]
+    out, _ = sf.read(tmp_path / "out.wav", dtype="float32", always_2d=True)
+    np.testing.assert_array_equal(out, process(audio, 44_100, result.params))
+
+
+def test_adaptive_output_follows_the_trajectory_without_clicks(model, tmp_path, monkeypatch):
+    rate = 48_000
+    t = np.arange(4 * rate) / rate
+    audio = np.stack([0.05 * np.sin(2 * np.pi * 440 * t), 0.03 * np.sin(2 * np.pi * 3000 * t)], axis=1).astype(np.float32)
+    start = {"comp.makeup_db": -6.0, "eq.band2.gain_db": -9.0}
+    end = {"comp.makeup_db": 6.0, "eq.band2.gain_db": 12.0, "eq.band2.center_hz": 440.0, "eq.high_shelf.gain_db": 9.0}
+    a01, b01 = (CHAIN_SCHEMA.normalize(CHAIN_SCHEMA.to_vector(p)) for p in (start, end))
+    steep = FileAnalysis([], (a01 + b01) / 2, times_s=np.array([1.5, 2.5]), trajectory01=np.stack([a01, b01]))
+    monkeypatch.setattr(enhance_module, "analyze_file", lambda *args, **kwargs: steep)
+    result = enhance_file(_write(tmp_path, audio, rate), tmp_path / "out.wav", model, adaptive=True)
+    out, _ = sf.read(tmp_path / "out.wav", dtype="float32", always_2d=True)
+    assert result.mode == "adaptive"
+    before, after = process(audio, rate, start), process(audio, rate, end)
+    half = rate // 2
+    np.testing.assert_allclose(out[:half], before[:half], atol=1e-6)  # before the ramp: the first setting
+    assert np.abs(out[-half:] - after[-half:]).max() < 1e-3  # after it: the second (filter state differs slightly)
+    jump = lambda y: np.abs(np.diff(y, axis=0)).max(axis=0)  # noqa: E731
+    assert np.abs(after).max() < 0.9  # below the safety limiter: a linear test
+    assert np.all(jump(out) <= np.maximum(jump(before), jump(after)))
+
+
+def test_real_adaptive_run(model, tmp_path):
+    audio = np.concatenate([music_like(4.0, 48_000, 2), 0.3 * music_like(4.0, 48_000, 2, seed=3)])
+    result = enhance_file(_write(tmp_path, audio, 48_000), tmp_path / "out.wav", model, adaptive=True)
+    assert result.analysis.adaptive and len(result.analysis.windows) == 4
+    assert sf.info(tmp_path / "out.wav").frames == audio.shape[0]
+
+
+def test_spectra_are_measured_before_and_after(model, tmp_path):
+    audio = music_like(1.5, 48_000, 2)
+    result = enhance_file(_write(tmp_path, audio, 48_000), tmp_path / "out.wav", model, spectra=True)
+    freqs_hz, before_db, after_db = result.spectra
+    assert freqs_hz.shape == before_db.shape == after_db.shape == (2049,) and freqs_hz[-1] == 24_000
+    peak = np.argmin(np.abs(freqs_hz - 440.0))
+    assert before_db[peak] > before_db[peak + 100] + 20  # the 440 Hz tone stands out
+    assert np.abs(after_db - before_db).max() > 1.0
+
+
+def test_bad_inputs_leave_no_output(model, tmp_path):
+    src = _write(tmp_path, music_like(1.0, 48_000, 2), 48_000)
+    with pytest.raises(OutputError, match="is the input file"):
+        enhance_file(src, src, model)
+    with pytest.raises(OutputError, match="does not exist"):
+        enhance_file(src, tmp_path / "missing" / "out.wav", model)
+    bad = music_like(2.0, 48_000, 2)
+    bad[70_000, 0] = np.nan
+    with pytest.raises(AudioError, match="NaN"):
+        enhance_file(_write(tmp_path, bad, 48_000, name="nan.wav"), tmp_path / "nan_out.wav", model)
+    with pytest.raises(AudioError, match="sample rate 4000 Hz"):
+        enhance_file(_write(tmp_path, music_like(1.0, 4_000, 1), 4_000, name="low.wav"), tmp_path / "o.wav", model)
+    (tmp_path / "junk.wav").write_bytes(b"RIFF nonsense")
+    with pytest.raises(AudioError, match="not a readable audio file"):
+        enhance_file(tmp_path / "junk.wav", tmp_path / "o.wav", model)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.wav", "junk.wav", "low.wav", "nan.wav"]

@@ -1,0 +1,69 @@
+import numpy as np
+import pytest
+
+from aeib.dsp import CHAIN_SCHEMA
+from aeib.features import log_mel_spectrogram
+from aeib.runtime import load_model
+from aeib.runtime.errors import ModelError
+from aeib.runtime.frontend import FEATURE_TOLERANCE, fit_to_window
+from tests.conftest import music_like
+
+
+def _clip(seconds, seed=0, gain=1.0):
+    return gain * music_like(seconds, 24_000, channels=1, seed=seed)[:, 0]
+
+
+def test_public_attributes(model):
+    assert (model.sample_rate, model.window_samples, model.variant, model.name) == (24_000, 24_000, "float32", "aeib-test")
+    assert model.schema == CHAIN_SCHEMA and model.styles == ("clean-live-mix", "bright")
+    assert model.default_style == "clean-live-mix" and model.window_seconds == 1.0 and model.num_threads == 1
+
+
+def test_features_fit_one_window_and_match_the_definition(model):
+    for seconds in (0.3, 1.0, 2.7):
+        audio = _clip(seconds)
+        features = model.features(audio)
+        assert features.shape == (90, 64) and features.dtype == np.float32
+        expected = log_mel_spectrogram(fit_to_window(audio, model.window_samples), model.bundle.frontend)
+        assert np.abs(features - expected).max() <= FEATURE_TOLERANCE
+
+
+def test_features_refuse_less_than_a_frame_and_multichannel(model):
+    with pytest.raises(ModelError, match="shorter than one analysis frame"):
+        model.features(np.zeros(1000, np.float32))
+    with pytest.raises(ModelError, match="mono"):
+        model.features(np.zeros((24_000, 2), np.float32))
+
+
+def test_embed_and_predict(model):
+    audio = _clip(1.0)
+    embedding = model.embed(audio)
+    assert embedding.shape == (8,) and embedding.dtype == np.float32
+    params01 = model.predict01(audio, model.style_embedding())
+    assert params01.shape == (24,) and np.all((params01 > 0) & (params01 < 1))
+    # The reference steers the prediction; the input embedding does not depend on it.
+    other = model.predict01(audio, model.style_embedding("bright"))
+    assert np.abs(other - params01).max() > 1e-3
+    p1, e1 = model.run(model.features(audio), model.style_embedding("bright"))
+    np.testing.assert_array_equal(e1, embedding)
+    np.testing.assert_array_equal(p1, other)
+    # The input matters too.
+    assert np.abs(model.predict01(_clip(1.0, seed=5, gain=0.1), model.style_embedding()) - params01).max() > 1e-3
+
+
+def test_style_embedding(model):
+    np.testing.assert_array_equal(model.style_embedding(), model.style_embedding("clean-live-mix"))
+    first = model.style_embedding()
+    first[:] = 99.0  # a copy: the model's style stays intact
+    assert model.style_embedding()[0] != 99.0
+    with pytest.raises(ModelError, match="unknown style 'dark'; this model's styles: clean-live-mix, bright"):
+        model.style_embedding("dark")
+
+
+def test_wrong_reference_size(model):
+    with pytest.raises(ModelError, match="reference embedding has 3 values"):
+        model.predict01(_clip(1.0), np.zeros(3))
+
+
+def test_threads_option(cached_bundle):
+    assert load_model(cached_bundle, num_threads=2).num_threads == 2
