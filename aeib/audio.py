@@ -19,7 +19,7 @@ import contextlib
 import glob
 import os
 import re
-import tempfile
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -243,7 +243,8 @@ def stale_temporaries(path: str | os.PathLike) -> list[Path]:
     path = Path(path)
     stale = []
     try:
-        candidates = list(path.parent.glob(f".{glob.escape(path.name)}{TEMP_MARKER}*.partial{glob.escape(path.suffix)}"))
+        pattern = f".{glob.escape(path.name)}{TEMP_MARKER}*.partial{glob.escape(path.suffix)}"
+        candidates = list(path.parent.glob(pattern))
     except OSError:
         return []
     for candidate in candidates:
@@ -273,36 +274,35 @@ def check_output_path(path: str | os.PathLike) -> Path:
     return path
 
 
-def _temporary_beside(path: Path) -> Path:
-    """Create an empty temporary file in ``path``'s directory (same file system, so rename is atomic).
+def _temporary_name(path: Path) -> Path:
+    """A fresh temporary name beside ``path`` (not created yet); stale leftovers for ``path`` are removed.
 
-    Leftovers of killed runs writing the same target are removed first.
+    The name is chosen before the file exists so that clean-up code covering the creation always
+    knows what to delete, even when an interrupt lands right after the file appears.
     """
     directory = check_output_path(path).parent
     for stale in stale_temporaries(path):
         with contextlib.suppress(OSError):
             stale.unlink()
+    return directory / f".{path.name}{TEMP_MARKER}{os.getpid()}-{secrets.token_hex(4)}.partial{path.suffix}"
+
+
+def _create_empty(tmp: Path, target: Path) -> None:
+    """Create ``tmp`` exclusively, with the permissions an ordinary new file gets (0666 minus the umask).
+
+    Raises:
+        OutputError: if it cannot be created.
+    """
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}{TEMP_MARKER}{os.getpid()}-",
-                                    suffix=".partial" + path.suffix, dir=directory)
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    os.close(fd)
-    os.chmod(name, 0o666 & ~_umask())  # mkstemp makes 0600 files; outputs get ordinary permissions
-    return Path(name)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
 
 
 def _commit(tmp: Path, path: Path) -> None:
     try:
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
@@ -310,21 +310,24 @@ def _commit(tmp: Path, path: Path) -> None:
 def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds.
 
+    Whatever ends the block early (an error, Ctrl-C, SIGTERM) removes the temporary file.
+
     Raises:
         OutputError: if the directory does not exist or is not writable, or an ``OSError`` (such
             as a full disk) interrupts the block.
     """
     path = Path(path)
-    tmp = _temporary_beside(path)
+    tmp = _temporary_name(path)
     try:
-        yield tmp
-    except OSError as exc:  # a full disk, a quota, a vanished folder: the environment, not a bug
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {exc.strerror or _describe(exc)}") from None
+        _create_empty(tmp, path)
+        try:
+            yield tmp
+        except OSError as exc:  # a full disk, a quota, a vanished folder: the environment, not a bug
+            raise OutputError(f"cannot write {path}: {exc.strerror or _describe(exc)}") from None
+        _commit(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _commit(tmp, path)
 
 
 class AtomicAudioWriter:
@@ -339,12 +342,18 @@ class AtomicAudioWriter:
         self._args = dict(samplerate=sample_rate, channels=channels, format=container, subtype=subtype)
 
     def __enter__(self) -> "AtomicAudioWriter":
-        self._tmp = _temporary_beside(self.path)
+        self._tmp = _temporary_name(self.path)
         try:
+            _create_empty(self._tmp, self.path)
             self._handle = sf.SoundFile(str(self._tmp), mode="w", **self._args)
         except Exception as exc:
             self._tmp.unlink(missing_ok=True)
+            if isinstance(exc, OutputError):
+                raise
             raise OutputError(f"cannot write {self.path}: {_describe(exc)}") from None
+        except BaseException:  # Ctrl-C right after the file appeared
+            self._tmp.unlink(missing_ok=True)
+            raise
         return self
 
     def write(self, block: np.ndarray) -> None:
@@ -355,17 +364,20 @@ class AtomicAudioWriter:
             raise OutputError(f"cannot write {self.path}: {_describe_write_error(exc)}") from None
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        committed = False
         try:
-            self._handle.close()
-        except Exception as close_exc:  # e.g. the disk filled up while flushing
-            self._tmp.unlink(missing_ok=True)
+            try:
+                self._handle.close()
+            except Exception as close_exc:  # e.g. the disk filled up while flushing
+                if exc is None:
+                    raise OutputError(f"cannot write {self.path}: {_describe_write_error(close_exc)}") from None
+                return
             if exc is None:
-                raise OutputError(f"cannot write {self.path}: {_describe_write_error(close_exc)}") from None
-            return
-        if exc is not None:
-            self._tmp.unlink(missing_ok=True)
-            return
-        _commit(self._tmp, self.path)
+                _commit(self._tmp, self.path)
+                committed = True
+        finally:
+            if not committed:  # also when an interrupt arrives during the close or the rename
+                self._tmp.unlink(missing_ok=True)
 
 
 def write_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int,

@@ -35,7 +35,8 @@ def _ensure_numba_cache_dir() -> None:
 
 _ensure_numba_cache_dir()
 
-from aeib.dsp.chain import CHAIN_SCHEMA, DEFAULT_CHAIN, ChainProcessor, build_schema, process, process_normalized  # noqa: E402
+from aeib.dsp.chain import (CHAIN_SCHEMA, DEFAULT_CHAIN, ChainProcessor, build_schema,  # noqa: E402
+                            process, process_normalized)
 from aeib.dsp.processor import Processor, register_processor, registered_processors  # noqa: E402
 from aeib.dsp.schema import ParameterSchema, ParamSpec  # noqa: E402
 

@@ -24,6 +24,8 @@ from aeib.evaluation.runner import SETTINGS_METRIC, EvaluationResult
 from aeib.metrics import METRICS
 
 SPECTRUM_FFT = 4096
+SETTINGS_COLUMNS = 4
+"""Panels per row of ``settings.png``."""
 
 
 def _pyplot():
@@ -113,8 +115,12 @@ def plot_settings(result: EvaluationResult, path: Path) -> Path | None:
         return None
     plt = _pyplot()
     probes = probe_frequencies(result.sample_rate)
-    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels) + 1.2, 5.2), squeeze=False)
-    for ax, (name, pairs) in zip(axes[0], panels):
+    columns = min(len(panels), SETTINGS_COLUMNS)
+    rows = -(-len(panels) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.6 * columns + 1.4, 4.9 * rows), squeeze=False)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    for ax, (name, pairs) in zip(axes.flat, panels):
         applied, predicted = inversion_points([(a, p) for _, _, a, p in pairs], result.sample_rate)
         colour = np.broadcast_to(np.log10(probes), applied.shape)
         points = ax.scatter(applied.ravel(), predicted.ravel(), c=colour.ravel(), cmap="viridis", s=9, alpha=0.6)
@@ -130,7 +136,8 @@ def plot_settings(result: EvaluationResult, path: Path) -> Path | None:
         ax.set_aspect("equal")
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=7, loc="upper right")
-    bar = fig.colorbar(points, ax=axes[0].tolist(), shrink=0.8)
+    fig.tight_layout(rect=(0, 0, 0.9, 1))
+    bar = fig.colorbar(points, cax=fig.add_axes((0.92, 0.15, 0.015, 0.7)))
     ticks = np.log10(probes)
     bar.set_ticks(ticks, labels=[f"{f:g}" for f in probes])
     bar.set_label("probe frequency (Hz)")

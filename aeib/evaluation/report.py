@@ -5,7 +5,7 @@ the examples where the method ran and both its value and the input's value are f
 undefined for silence). Over those pairs: ``mean`` and ``std`` (population, ddof 0) of the method's
 values, ``input_mean`` of the input's values on the *same* examples, and the reduction
 ``100 · (1 − mean / input_mean)`` in % — positive is better than doing nothing, 100 % is a perfect
-match, negative is worse than the input. Because pairs are per method, a method run on a subset
+match, negative is worse than the input; undefined when ``input_mean`` ≤ 1e-6 (nothing to reduce). Because pairs are per method, a method run on a subset
 (the oracle) is compared with the input on that subset.
 
 Files written by :func:`write_report` (each atomically): ``results.md``, ``summary.csv`` (long
@@ -29,6 +29,8 @@ from aeib.evaluation.runner import ALL_METRICS, SETTINGS_METRIC, EvaluationResul
 from aeib.metrics import DEEPAFX_METRICS, METRICS
 
 ALL_SCOPE = "all"
+MIN_REDUCIBLE = 1e-6
+"""Input means at or below this (in the metric's unit) get no reduction (shown as –)."""
 METRIC_LABELS = {
     "mel_distance_db": "mel distance (dB)",
     "centroid_error_hz": "centroid error (Hz)",
@@ -66,7 +68,8 @@ def _stats(result: EvaluationResult, rows: list[dict], scope: str, method: str, 
     if not values:
         return SummaryRow(scope, method, metric, 0, math.nan, math.nan, math.nan, math.nan)
     mean, input_mean = float(np.mean(values)), float(np.mean(inputs))
-    reduction = 100.0 * (1.0 - mean / input_mean) if input_mean > 0 else math.nan
+    # A reduction of (nearly) nothing is undefined: e.g. the EQ inversion of a style without EQ.
+    reduction = 100.0 * (1.0 - mean / input_mean) if input_mean > MIN_REDUCIBLE else math.nan
     return SummaryRow(scope, method, metric, len(values), mean, float(np.std(values)), input_mean, reduction)
 
 

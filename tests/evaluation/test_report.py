@@ -77,3 +77,11 @@ def test_write_report_files(result, tmp_path):
     assert data["examples"] == 3 and data["methods"][1]["run_s"] == 0.3
     assert len((tmp_path / "out" / "examples.csv").read_text().splitlines()) == 1 + 8
     assert not list((tmp_path / "out").glob(".*partial*"))
+
+
+def test_no_reduction_when_there_is_nothing_to_reduce(result):
+    for scores in result.input_scores.values():
+        scores["eq_inversion_error_db"] = 1e-15  # e.g. a style that applies no EQ at all
+    row = _get(summarize(result), "all", "model", "eq_inversion_error_db")
+    assert row.n == 3 and math.isnan(row.reduction_pct)
+    assert "(" not in markdown_table(summarize(result), "all", ("eq_inversion_error_db",)).splitlines()[3]

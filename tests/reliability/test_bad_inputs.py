@@ -14,25 +14,24 @@ real console entry point to prove real exit codes (and are the only way to impos
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import shutil
 import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
 from tests.reliability.harness import (AEIB, INPUT_BUILDERS, REPO, SENTINEL, assert_audio_like, assert_clean_failure,
-                                       assert_clean_success, limit_file_size, run_inprocess, run_subprocess,
-                                       snapshot, unwritable_folder)
+                                       assert_clean_success, limit_file_size, needs_enhance, run_inprocess,
+                                       run_subprocess, snapshot, unwritable_folder)
 
 OK = None
 """Expectation meaning "processed correctly" (otherwise: a fragment of the one error line)."""
-
-HAS_ENHANCE = importlib.util.find_spec("aeib.cli.enhance") is not None
-needs_enhance = pytest.mark.skipif(not HAS_ENHANCE, reason="aeib.cli.enhance is not importable (runtime not built yet)")
 
 # What `aeib apply` must do with each input of INPUT_BUILDERS.
 APPLY_EXPECT = {
@@ -230,7 +229,8 @@ PARAMETER_FILES = {
     "nan_value": (b'{"comp.ratio": NaN}', "must be finite"),
     "huge_integer": (b'{"comp.ratio": 1' + b"0" * 400 + b"}", "far outside its range"),
     "params_not_object": (b'{"format": "aeib-params", "version": 1, "params": [1, 2]}', "expected a JSON object"),
-    "version_string": (b'{"format": "aeib-params", "version": "1", "params": {}}', "unsupported parameter file version"),
+    "version_string": (b'{"format": "aeib-params", "version": "1", "params": {}}',
+                       "unsupported parameter file version"),
     "top_level_number": (b"42", "expected a JSON object"),
     "empty_file": (b"", "not valid JSON"),
     "truncated_json": (b'{"comp.ratio": 2.', "not valid JSON"),
@@ -254,7 +254,8 @@ def test_parameter_file_with_a_byte_order_mark_is_accepted(tmp_path, capsys):
     source = INPUT_BUILDERS["good"](tmp_path)
     (tmp_path / "p.json").write_bytes(b"\xef\xbb\xbf" + json.dumps({"comp.ratio": 2.0}).encode())
     before = snapshot(tmp_path)
-    outcome = run_inprocess(capsys, ["apply", source, "-o", tmp_path / "out.wav", "--params", tmp_path / "p.json", "-q"])
+    argv = ["apply", source, "-o", tmp_path / "out.wav", "--params", tmp_path / "p.json", "-q"]
+    outcome = run_inprocess(capsys, argv)
     assert_clean_success(outcome, before, snapshot(tmp_path), {"out.wav"})
 
 
@@ -487,3 +488,47 @@ def test_make_data_on_a_full_disk_leaves_no_shard_or_manifest(tmp_path, room_cac
     # A shard of 3 examples is 3 × 3 × 8 000 float16 samples (144 kB): 60 kB stops the first one.
     outcome = run_subprocess(_make_data_argv(music, out, room_cache), preexec_fn=limit_file_size(60_000))
     assert_clean_failure(outcome, before, snapshot(tmp_path), "File too large", ignore=_only_out_folder)
+
+
+# -- a read-only installation ---------------------------------------------------------------------
+
+def _as_nobody() -> tuple[list[str], object]:
+    """(command prefix, preexec_fn) that run a command as the unprivileged user 65534 (nobody)."""
+    setpriv = shutil.which("setpriv")
+    if setpriv:
+        return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"], None
+
+    def drop() -> None:
+        os.setgroups([])
+        os.setgid(65534)
+        os.setuid(65534)
+
+    return [], drop
+
+
+def test_read_only_install_used_by_an_account_without_a_home(tmp_path):
+    """numba's on-disk cache needs a writable folder; without one, `import aeib.dsp` used to crash with a
+    traceback. Run as the unprivileged `nobody` (HOME=/nonexistent) on this root-owned checkout."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to run a command as another user")
+    prefix, preexec_fn = _as_nobody()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/nonexistent", "PYTHONPATH": str(REPO)}
+    try:
+        probe = subprocess.run([*prefix, sys.executable, "-c", "import numpy, soundfile"], preexec_fn=preexec_fn,
+                               env=env, capture_output=True, cwd="/")
+    except OSError:
+        probe = None
+    if probe is None or probe.returncode != 0:
+        pytest.skip("the interpreter and its packages are not usable by nobody here")
+    folder = Path(tempfile.mkdtemp(prefix="aeib-nobody-"))  # outside pytest's 0700 folders, so nobody can enter
+    try:
+        folder.chmod(0o777)
+        source = INPUT_BUILDERS["good"](folder)
+        source.chmod(0o644)
+        done = subprocess.run([*prefix, *AEIB, "apply", str(source), "-o", str(folder / "out.wav"), "--params",
+                               "club-fix", "-q"], preexec_fn=preexec_fn, env=env, capture_output=True, text=True,
+                              cwd=folder)
+        assert (done.returncode, done.stderr) == (0, "")
+        _check_ok_output(folder / "out.wav", source)
+    finally:
+        shutil.rmtree(folder)

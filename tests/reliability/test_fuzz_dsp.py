@@ -5,7 +5,8 @@ Properties:
 * the output is finite and has the input's shape, for every point of the normalized parameter cube
   and for extreme physical values (each parameter at its minimum or maximum);
 * with the safety limiter on, no sample exceeds the −0.3 dBFS ceiling;
-* with it off, the output obeys the bound that the physics gives: ``max|y| ≤ ‖h_EQ‖₁ · 10^(makeup/20) · max|x|``
+* with it off, the output obeys the bound that the physics gives:
+  ``max|y| ≤ ‖h_EQ‖₁ · 10^(makeup/20) · max|x|``
   (the compressor never adds gain beyond its makeup; ``‖h_EQ‖₁`` is the EQ impulse response's L1 norm);
 * every EQ biquad is stable (poles strictly inside the unit circle) at every rate;
 * streaming in arbitrary block sizes gives exactly the whole-signal output.
@@ -28,7 +29,8 @@ from aeib.dsp.limiter import CEILING_DBFS
 
 CEILING = 10 ** (CEILING_DBFS / 20)
 RATES_HZ = (8_000, 11_025, 22_050, 44_100, 48_000, 96_000, 192_000)
-FUZZ = settings(max_examples=int(os.environ.get("AEIB_FUZZ_EXAMPLES", 60)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=int(os.environ.get("AEIB_FUZZ_EXAMPLES", 60)), deadline=None,
+                suppress_health_check=[HealthCheck.too_slow])
 
 unit_vectors = st.lists(st.floats(0.0, 1.0), min_size=len(CHAIN_SCHEMA), max_size=len(CHAIN_SCHEMA)).map(np.array)
 # Each parameter at its minimum, its maximum or its default: the corners of the physical ranges.

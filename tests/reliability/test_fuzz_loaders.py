@@ -30,7 +30,8 @@ from aeib.dsp import CHAIN_SCHEMA
 from aeib.errors import AudioError, ParameterError
 from aeib.settings import load_params
 
-FUZZ = settings(max_examples=int(os.environ.get("AEIB_FUZZ_EXAMPLES", 150)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=int(os.environ.get("AEIB_FUZZ_EXAMPLES", 150)), deadline=None,
+                suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,8 @@ def scratch():
 
 # -- parameter files --------------------------------------------------------------------------------
 
-json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=8)
+json_scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True)
+                | st.text(max_size=8))
 json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4) |
                            st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
 parameter_names = st.sampled_from(CHAIN_SCHEMA.names) | st.text(max_size=20)

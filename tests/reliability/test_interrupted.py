@@ -26,8 +26,7 @@ import soundfile as sf
 
 from aeib.audio import stale_temporaries
 from tests.conftest import music_like
-from tests.reliability.harness import AEIB, REPO, SENTINEL, assert_audio_like, snapshot, temporaries
-from tests.reliability.test_bad_inputs import HAS_ENHANCE
+from tests.reliability.harness import AEIB, HAS_ENHANCE, REPO, SENTINEL, assert_audio_like, snapshot, temporaries
 
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
@@ -220,9 +219,50 @@ sys.exit(cli.main([]))
 """
 
 
-@pytest.mark.parametrize("signal_name, exit_code, word", [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")])
+@pytest.mark.parametrize("signal_name, exit_code, word",
+                         [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")])
 def test_an_interrupt_swallowed_by_a_c_callback_still_stops_the_command(signal_name, exit_code, word):
     """Seen for real: Ctrl-C while numba compiled through a ctypes callback was lost and the run went on."""
     done = subprocess.run([sys.executable, "-c", SWALLOWED_INTERRUPT.format(signal_name=signal_name)], env=ENV,
                           capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stderr.strip()) == (exit_code, f"aeib: {word}; no partial output was left behind")
+
+
+def _create_then_interrupt(real_create):
+    def create(tmp, target):
+        real_create(tmp, target)
+        raise KeyboardInterrupt  # Ctrl-C the instant the temporary file exists
+
+    return create
+
+
+def test_ctrl_c_the_instant_the_temporary_file_appears(tmp_path, monkeypatch):
+    """Seen for real (the SIGSTOP tests above stop exactly there): the file was created, the clean-up not yet armed."""
+    import aeib.audio as audio
+
+    monkeypatch.setattr(audio, "_create_empty", _create_then_interrupt(audio._create_empty))
+    (tmp_path / "out.wav").write_bytes(SENTINEL)
+    with pytest.raises(KeyboardInterrupt):
+        with audio.AtomicAudioWriter(tmp_path / "out.wav", 48_000, 2, "WAV", "FLOAT"):
+            pass
+    with pytest.raises(KeyboardInterrupt):
+        with audio.atomic_output(tmp_path / "out.wav"):
+            pass
+    assert [p.name for p in tmp_path.iterdir()] == ["out.wav"]
+    assert (tmp_path / "out.wav").read_bytes() == SENTINEL
+
+
+def test_ctrl_c_during_the_final_rename(tmp_path, monkeypatch):
+    import aeib.audio as audio
+
+    def interrupted_replace(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(audio.os, "replace", interrupted_replace)
+    with pytest.raises(KeyboardInterrupt):
+        with audio.AtomicAudioWriter(tmp_path / "out.wav", 48_000, 1, "WAV", "FLOAT") as writer:
+            writer.write(np.zeros(100, np.float32))
+    with pytest.raises(KeyboardInterrupt):
+        with audio.atomic_output(tmp_path / "out.json") as tmp:
+            tmp.write_text("{}")
+    assert list(tmp_path.iterdir()) == []

@@ -14,8 +14,7 @@ import pytest
 import soundfile as sf
 
 from tests.conftest import music_like
-from tests.reliability.harness import run_measuring_memory
-from tests.reliability.test_bad_inputs import HAS_ENHANCE
+from tests.reliability.harness import HAS_ENHANCE, run_measuring_memory
 
 MARGIN_MIB = 20.0
 SHORT_S, LONG_S = 20, 120
