@@ -205,6 +205,8 @@ def read_bundle(path: str | Path | None = None, check_hash: bool = True) -> Bund
         raise ModelError(f"cannot read model JSON {json_path}: {exc}") from None
     except json.JSONDecodeError as exc:
         raise ModelError(f"model JSON {json_path} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ModelError(f"model JSON {json_path} is not a bundle: nested too deeply to read") from None
     if not isinstance(data, Mapping):
         raise ModelError(f"{json_path}: a bundle JSON must be an object, got {type(data).__name__}")
     if data.get("format") != BUNDLE_FORMAT:
@@ -256,7 +258,7 @@ def read_bundle(path: str | Path | None = None, check_hash: bool = True) -> Bund
 
     styles = _styles(data, embedding_dim, json_path)
     default_style = data.get("default_style", next(iter(styles)))
-    if default_style not in styles:
+    if not isinstance(default_style, str) or default_style not in styles:
         raise ModelError(f"{json_path}: default_style {default_style!r} is not one of the styles "
                          f"({', '.join(styles)})")
 

@@ -335,24 +335,13 @@ MODEL_CASES = {
     "json_is_a_list": (lambda j, t: j.write_text("[]"), "must be an object"),
     "json_not_json": (lambda j, t: j.write_text("{nope"), "not valid JSON"),
     "json_binary": (lambda j, t: j.write_bytes(bytes(range(256))), "cannot read model JSON"),
+    "json_deep_nesting": (lambda j, t: j.write_text("[" * 100_000), "JSON"),
+    "json_default_style_list": (lambda j, t: _edit_json(j, lambda d: d.update(default_style=["x"])), "default_style"),
 }
-# Cases the runtime does not handle yet: strict xfail, so the fix is noticed (the test then passes).
-MODEL_CASES_RUNTIME_BUGS = {
-    "json_deep_nesting": (lambda j, t: j.write_text("[" * 100_000), "JSON",
-                          "aeib/runtime/bundle.py read_bundle lets json.loads' RecursionError through "
-                          "(exit 70, 'internal error')"),
-    "json_default_style_list": (lambda j, t: _edit_json(j, lambda d: d.update(default_style=["x"])), "default_style",
-                                "aeib/runtime/bundle.py read_bundle tests `default_style not in styles` on an "
-                                "unhashable value: TypeError, exit 70"),
-}
-
-
 @needs_enhance
-@pytest.mark.parametrize("case", [*MODEL_CASES, *(
-    pytest.param(case, marks=pytest.mark.xfail(strict=True, reason=f"runtime bug: {reason}"))
-    for case, (_, _, reason) in MODEL_CASES_RUNTIME_BUGS.items())])
+@pytest.mark.parametrize("case", list(MODEL_CASES))
 def test_bad_model_bundle(case, tmp_path, capsys):
-    damage, message = MODEL_CASES[case] if case in MODEL_CASES else MODEL_CASES_RUNTIME_BUGS[case][:2]
+    damage, message = MODEL_CASES[case]
     models = tmp_path / "model"
     models.mkdir()
     json_path, tflite_path = _copy_default_bundle(models)
