@@ -51,12 +51,18 @@ def main() -> None:
         steps_per_epoch = max(1, round(args.budget_s / step_s / args.epochs))
         out_dir = args.out / mode
         started = time.perf_counter()
-        summary = train(TrainOptions(
-            config=args.config, gradient=mode, data_dir=args.data, out_dir=out_dir, resume=out_dir.exists(),
-            epochs=args.epochs, steps_per_epoch=steps_per_epoch, validation_steps=args.validation_steps,
-            early_stopping_patience=args.epochs, lr_patience=args.epochs, verbose=2,
-        ))
-        wall_s = time.perf_counter() - started
+        done = out_dir / "summary.json"
+        if done.is_file():  # finished by an earlier invocation: keep it
+            summary = json.loads(done.read_text(encoding="utf-8"))
+            previous = json.loads((args.out / "comparison.json").read_text(encoding="utf-8"))
+            wall_s = previous["modes"][mode]["wall_s_this_run"]
+        else:
+            summary = train(TrainOptions(
+                config=args.config, gradient=mode, data_dir=args.data, out_dir=out_dir, resume=out_dir.exists(),
+                epochs=args.epochs, steps_per_epoch=steps_per_epoch, validation_steps=args.validation_steps,
+                early_stopping_patience=args.epochs, lr_patience=args.epochs, verbose=2,
+            ))
+            wall_s = time.perf_counter() - started
         metrics = validate_analyzer(load_model(out_dir / "analyzer.keras"), args.data, "valid", progress=False)
         result["modes"][mode] = {
             "steps": steps_per_epoch * args.epochs,

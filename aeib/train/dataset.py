@@ -123,10 +123,14 @@ def pair_dataset(data_dir: str | Path, split: str = "train", batch_size: int = 1
     def crop_example(index, example):
         inp, tgt, ref, params, params01, style = example
         same, other = offsets(index)
+
+        def window(signal, start):  # a static length, which the autodiff chain needs when traced
+            return tf.ensure_shape(tf.cast(signal[start:start + crop], tf.float32), [crop])
+
         return {
-            "input": tf.cast(inp[same:same + crop], tf.float32),
-            "target": tf.cast(tgt[same:same + crop], tf.float32),
-            "reference": tf.cast(ref[other:other + crop], tf.float32),
+            "input": window(inp, same),
+            "target": window(tgt, same),
+            "reference": window(ref, other),
             "params": params, "params01": params01, "style": style,
         }
 

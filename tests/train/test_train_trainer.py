@@ -102,3 +102,11 @@ def test_mirrored_strategy_on_two_logical_cpus(tiny_data, tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_autodiff_gradient_trains_through_the_same_loader(tiny_data, tmp_path):
+    # The autodiff chain needs a static signal length when traced; the loader must provide it.
+    summary = train(_options(tiny_data, tmp_path / "run", gradient="autodiff", epochs=1))
+    assert summary["epochs_run"] == 1 and np.isfinite(summary["best_val_loss"])
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["training"]["gradient"] == "autodiff"
