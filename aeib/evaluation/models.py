@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from aeib.audio import resample
+from aeib.data.manifest import file_sha256
 from aeib.dsp import CHAIN_SCHEMA, process
 from aeib.errors import AeibError
 from aeib.evaluation.datasets import EvalExample
@@ -78,6 +79,8 @@ class KerasModelMethod(Method):
             raise ModelLoadError(f"{self.path} is not an aeib analyzer (expected an output of {len(CHAIN_SCHEMA)} "
                                  "parameters)")
         self.sample_rate = self._model_rate()
+        self.description = (f"trained analyzer, Keras checkpoint {self.path} (sha256 {file_sha256(self.path)[:12]}), "
+                            "whole clip per call")
 
     def _model_rate(self) -> int:
         for layer in self._analyzer.layers:
@@ -117,7 +120,9 @@ class RuntimeModelMethod(Method):
         from aeib.runtime import load_model
 
         self.model = load_model(self.path)
-        self.description = (f"exported analyzer {self.path.name} ({self.model.variant}) via aeib.runtime, "
+        tflite = Path(getattr(self.model, "path", self.path))
+        digest = f", {tflite.name} sha256 {file_sha256(tflite)[:12]}" if tflite.is_file() else ""
+        self.description = (f"exported analyzer {self.path.name} ({self.model.variant}{digest}) via aeib.runtime, "
                             f"{self.model.window_seconds:g} s windows")
 
     def _windows(self, audio: np.ndarray) -> list[np.ndarray]:

@@ -137,6 +137,27 @@ def markdown_table(summary: list[SummaryRow], scope: str, metrics: tuple[str, ..
     return "\n".join(lines)
 
 
+def style_reduction_table(summary: list[SummaryRow], metric: str) -> str:
+    """Reductions (%) of one metric, a line per scope (all, then each style), a column per method.
+
+    The ``input`` column holds the input's mean (the number the reductions are relative to).
+    """
+    methods = list(dict.fromkeys(r.method for r in summary if r.method != "input"))
+    rows: dict[str, dict[str, SummaryRow]] = {}
+    for row in summary:
+        if row.metric == metric:
+            rows.setdefault(row.scope, {})[row.method] = row
+    lines = [f"| {METRIC_LABELS.get(metric, metric)} | input | " + " | ".join(methods) + " |",
+             "|---|---:|" + "---:|" * len(methods)]
+    for scope, cells in rows.items():
+        inp = cells.get("input")
+        first = _number(inp.mean) if inp is not None and inp.n else "–"
+        values = [f"{cells[m].reduction_pct:+.0f} %" if m in cells and math.isfinite(cells[m].reduction_pct) else "–"
+                  for m in methods]
+        lines.append(f"| {scope} | {first} | " + " | ".join(values) + " |")
+    return "\n".join(lines)
+
+
 def timing_table(result: EvaluationResult) -> str:
     """Time per method (per-example work only; loading and scoring excluded) as a markdown table."""
     lines = ["| method | examples | set-up (s) | wall (s) | wall per example (ms) | CPU per example (ms) | "
@@ -177,7 +198,12 @@ def markdown_report(result: EvaluationResult, summary: list[SummaryRow], command
               timing_table(result)]
     styles = [s for s in scopes(result) if s != ALL_SCOPE]
     if styles:
-        parts += ["", "## Per style"]
+        parts += ["", "## Per style at a glance", "",
+                  "Reduction of each style's mean versus no processing (input column: the input's mean; the "
+                  "oracle's reductions are over its own examples).", ""]
+        for metric in ("mel_distance_db", "mrstft", "loudness_error_lu", SETTINGS_METRIC):
+            parts += [style_reduction_table(summary, metric), ""]
+        parts += ["## Per style"]
         for style in styles:
             parts += ["", f"### {style}", "", markdown_table(summary, style, METRICS + (SETTINGS_METRIC,))]
     if figures:

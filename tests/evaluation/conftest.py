@@ -2,7 +2,7 @@
 
 import pytest
 
-from aeib.evaluation.synthetic import synthetic_dataset, synthetic_examples
+from aeib.evaluation.synthetic import synthetic_examples
 
 RATE = 16_000
 
@@ -11,8 +11,3 @@ RATE = 16_000
 def examples():
     """Three 1 s synthetic examples (boomy, harsh, muffled) at 16 kHz with known applied settings."""
     return synthetic_examples(3, RATE, seconds=1.0, styles=("boomy", "harsh", "muffled"), seed=1)
-
-
-@pytest.fixture
-def dataset():
-    return synthetic_dataset(3, RATE, seconds=1.0, styles=("boomy", "harsh", "muffled"), seed=1)

@@ -85,3 +85,13 @@ def test_no_reduction_when_there_is_nothing_to_reduce(result):
     row = _get(summarize(result), "all", "model", "eq_inversion_error_db")
     assert row.n == 3 and math.isnan(row.reduction_pct)
     assert "(" not in markdown_table(summarize(result), "all", ("eq_inversion_error_db",)).splitlines()[3]
+
+
+def test_style_glance_table(result):
+    from aeib.evaluation.report import style_reduction_table
+
+    lines = style_reduction_table(summarize(result), "mel_distance_db").splitlines()
+    assert lines[0] == "| mel distance (dB) | input | model | oracle |"
+    assert lines[2] == "| all | 4.00 | +50 % | +85 % |"
+    assert lines[3] == "| boomy | 3.00 | +33 % | +88 % |"  # oracle on e1 only: 1 − 0.5 / 4
+    assert lines[4] == "| harsh | 6.00 | +67 % | +83 % |"
