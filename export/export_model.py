@@ -3,8 +3,8 @@
 
 Example (the command that made the shipped model; see docs/EXPORT.md)::
 
-    python export/export_model.py --model training/checkpoints/small-v1/best.keras --data data/pairs_v1 \\
-        --out tflite_models --name aeib-small-v1 --install-default dynamic-int8
+    python export/export_model.py --model training/checkpoints/small-v2/best.keras --data data/pairs_v1 \\
+        --out tflite_models --name aeib-small-v2 --install-default dynamic-int8
 
 Defaults (variants, analysis window, calibration and parity sizes, tolerances) come from
 ``export/configs/default.json``. The work is done by :func:`aeib.export.export_model`.

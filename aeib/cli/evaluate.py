@@ -24,8 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "setting is known). Writes into OUT: results.md (tables: mean ± std per method and metric, overall "
         "and per style, reduction versus no processing), summary.csv, examples.csv, results.json, and "
         "metrics.png, spectra.png, settings.png. Definitions: docs/EVALUATION.md.",
-        epilog="Example: aeib evaluate --data data/pairs_v1 --split test --model training/checkpoints/small-v1 "
-        "--model tflite_models/aeib-small-v1.float32.json --out runs/eval-small-v1 --oracle-examples 40",
+        epilog="Example: aeib evaluate --data data/pairs_v1 --split test --model training/checkpoints/small-v2 "
+        "--model tflite_models/aeib-small-v2.float32.json --out runs/eval-small-v2 --oracle-examples 40",
     )
     parser.add_argument("--data", required=True, metavar="PATH",
                         help="test set: a dataset folder from `aeib make-data` (manifest.json + shards), a folder "

@@ -5,7 +5,7 @@ command-line front end; from Python::
 
     from aeib.evaluation import open_dataset, make_baselines, model_method, run_evaluation, write_report
     dataset = open_dataset("data/pairs_v1", split="test", limit=50)
-    methods = make_baselines(["input", "rb-dsp"]) + [model_method("tflite_models/aeib-small-v1.float32.json")]
+    methods = make_baselines(["input", "rb-dsp"]) + [model_method("tflite_models/aeib-small-v2.float32.json")]
     result = run_evaluation(dataset, methods)
     write_report(result, "eval/run1")
 

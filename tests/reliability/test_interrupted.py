@@ -31,9 +31,16 @@ from tests.reliability.harness import AEIB, HAS_ENHANCE, REPO, SENTINEL, assert_
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
 
+def _like_a_terminal_job() -> None:
+    """Child set-up: Ctrl-C handled as in a terminal, even when the test run itself was started in the
+    background (``nohup … &`` hands children an *ignored* SIGINT, and Python then never raises
+    KeyboardInterrupt)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(argv: list) -> subprocess.Popen:
     return subprocess.Popen([*AEIB, *[str(a) for a in argv]], env=ENV, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_like_a_terminal_job)
 
 
 def _wait_for(condition, process: subprocess.Popen, timeout_s: float = 120.0) -> None:
@@ -224,7 +231,7 @@ sys.exit(cli.main([]))
 def test_an_interrupt_swallowed_by_a_c_callback_still_stops_the_command(signal_name, exit_code, word):
     """Seen for real: Ctrl-C while numba compiled through a ctypes callback was lost and the run went on."""
     done = subprocess.run([sys.executable, "-c", SWALLOWED_INTERRUPT.format(signal_name=signal_name)], env=ENV,
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, preexec_fn=_like_a_terminal_job)
     assert (done.returncode, done.stderr.strip()) == (exit_code, f"aeib: {word}; no partial output was left behind")
 
 
