@@ -194,6 +194,23 @@ def _results(rows, used, rate: int) -> list[WindowResult]:
             for (start, seconds, level, out), flag in zip(rows, used)]
 
 
+def _open_for_analysis(model: AnalyzerModel, path: str | os.PathLike, role: str, warn: WarnFn,
+                       short_note: str) -> tuple[AudioInfo, int, bool]:
+    """Checks shared by input and reference analysis: the file's info, its window length in its own
+    frames, and whether it is shorter than one window (warned about, ending with ``short_note``)."""
+    label = "" if role == "input" else f"{role} "
+    info = audio_info(path)
+    if info.frames == 0:
+        raise AudioError(f"{label}{info.path} holds no audio samples")
+    _check_long_enough(info, model, role)
+    window = window_frames(model.window_samples, model.sample_rate, info.sample_rate)
+    short = info.frames < window
+    if short:
+        warn(f"{label}{info.path.name} is {info.duration_s:.2f} s long, shorter than the analyzer's "
+             f"{model.window_seconds:g} s window: {short_note}")
+    return info, window, short
+
+
 def analyze_file(model: AnalyzerModel, path: str | os.PathLike, reference_embedding: np.ndarray,
                  adaptive: bool = False, options: AnalysisOptions = AnalysisOptions(),
                  warn: WarnFn | None = None) -> FileAnalysis:
@@ -215,16 +232,8 @@ def analyze_file(model: AnalyzerModel, path: str | os.PathLike, reference_embedd
     Raises:
         AudioError: unreadable file, NaN/inf samples, or shorter than one analysis frame.
     """
-    warn = warn or default_warn
-    info = audio_info(path)
-    if info.frames == 0:
-        raise AudioError(f"{info.path} holds no audio samples")
-    _check_long_enough(info, model, "input")
-    window = window_frames(model.window_samples, model.sample_rate, info.sample_rate)
-    short = info.frames < window
-    if short:
-        warn(f"{info.path.name} is {info.duration_s:.2f} s long, shorter than the analyzer's "
-             f"{model.window_seconds:g} s window: it is analysed once, extended by mirroring")
+    info, window, short = _open_for_analysis(model, path, "input", warn or default_warn,
+                                             "it is analysed once, extended by mirroring")
     neutral01 = model.schema.normalize(model.schema.default_vector())
 
     if adaptive:
@@ -266,15 +275,8 @@ def reference_embedding_from_file(model: AnalyzerModel, path: str | os.PathLike,
     Raises:
         AudioError: unreadable, shorter than one analysis frame, or silent/nearly silent.
     """
-    warn = warn or default_warn
-    info = audio_info(path)
-    if info.frames == 0:
-        raise AudioError(f"reference {info.path} holds no audio samples")
-    _check_long_enough(info, model, "reference")
-    window = window_frames(model.window_samples, model.sample_rate, info.sample_rate)
-    if info.frames < window:
-        warn(f"reference {info.path.name} is {info.duration_s:.2f} s long, shorter than the analyzer's "
-             f"{model.window_seconds:g} s window: it is extended by mirroring")
+    info, window, _ = _open_for_analysis(model, path, "reference", warn or default_warn,
+                                         "it is extended by mirroring")
     rows, used, loudest = _fixed_rows(model, info, window, None, options, embed=True)
     if not used.any():
         raise AudioError(_silence_message("reference", info.path, loudest, options)
