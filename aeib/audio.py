@@ -1,7 +1,10 @@
 """Audio I/O, resampling and loudness — the one place the package touches audio files.
 
 Arrays follow the package layout: ``float32[samples]`` or ``float32[samples, channels]``.
-Reading uses soundfile (WAV, FLAC, OGG/Vorbis, Opus, AIFF, ...), resampling soxr, loudness
+Reading uses soundfile (WAV, FLAC, OGG/Vorbis, Opus, AIFF, MP3, ...) and, for everything soundfile
+does not read (m4a/AAC/ALAC, mp4/mov/mkv/webm videos, ...), FFmpeg's libraries through PyAV
+(:mod:`aeib.avio`); writing uses soundfile for WAV/FLAC/AIFF/OGG/Opus and PyAV for m4a (AAC), mp3
+and mp4/mov/mkv (AAC, with the video of a video input copied). Resampling uses soxr, loudness
 pyloudnorm (ITU-R BS.1770). Every failure a user can cause raises :class:`~aeib.errors.AudioError`
 or :class:`~aeib.errors.OutputError` with a one-line message.
 
@@ -31,6 +34,11 @@ from aeib.errors import AudioError, OutputError
 
 # Container formats aeib writes, by file extension.
 _FORMAT_BY_SUFFIX = {".wav": "WAV", ".flac": "FLAC", ".aif": "AIFF", ".aiff": "AIFF", ".ogg": "OGG", ".opus": "OGG"}
+_ENCODED_BY_SUFFIX = {".m4a": ("M4A", "AAC"), ".mp3": ("MP3", "MP3"), ".mp4": ("MP4", "AAC"), ".mov": ("MOV", "AAC"),
+                      ".mkv": ("MATROSKA", "AAC")}
+"""Outputs written through PyAV (:data:`aeib.avio.ENCODED_OUTPUTS`), as (container, codec)."""
+WRITABLE_SUFFIXES = tuple(sorted(_FORMAT_BY_SUFFIX)) + tuple(sorted(_ENCODED_BY_SUFFIX))
+"""Every output extension aeib writes."""
 _FLOAT_SUBTYPES = {"FLOAT", "DOUBLE"}
 TEMP_MARKER = ".aeib-"
 """Temporary outputs are called ``.<name>.aeib-<pid>-<random>.partial<suffix>``."""
@@ -39,7 +47,14 @@ _TEMP_PID = re.compile(r"\.aeib-(\d+)-[^.]*\.partial")
 
 @dataclass(frozen=True)
 class AudioInfo:
-    """What a file holds, without reading its samples."""
+    """What a file holds, without reading its samples.
+
+    Attributes:
+        backend: ``"soundfile"`` or ``"av"`` (FFmpeg through PyAV: the first audio stream).
+        video_codec: The first video stream's codec (``"h264"``, ...) if the file has one.
+        exact_frames: False when ``frames`` is the container's estimate (Matroska/WebM, files that
+            declare no duration): the decoded stream may then be a few milliseconds longer or shorter.
+    """
 
     path: Path
     sample_rate: int
@@ -47,6 +62,9 @@ class AudioInfo:
     frames: int
     format: str
     subtype: str
+    backend: str = "soundfile"
+    video_codec: str | None = None
+    exact_frames: bool = True
 
     @property
     def duration_s(self) -> float:
@@ -83,7 +101,14 @@ def audio_info(path: str | os.PathLike) -> AudioInfo:
         raise AudioError(f"{path} is not a regular file")
     try:
         info = sf.info(str(path))
-    except Exception as exc:  # soundfile raises several types for corrupt files
+    except Exception as exc:  # soundfile raises several types for corrupt files: try FFmpeg
+        from aeib import avio
+
+        try:
+            return avio.probe(path)
+        except AudioError as av_exc:
+            if "(a video without sound)" in str(av_exc):
+                raise
         raise AudioError(f"cannot read {path}: not a readable audio file ({_describe(exc)})") from None
     if info.samplerate <= 0 or info.channels <= 0:
         raise AudioError(f"cannot read {path}: invalid header (rate {info.samplerate}, channels {info.channels})")
@@ -104,6 +129,14 @@ def read_audio(path: str | os.PathLike, always_2d: bool = False) -> tuple[np.nda
         AudioError: unreadable, damaged or empty file, or one holding NaN or infinite samples.
     """
     info = audio_info(path)
+    if info.backend == "av":
+        blocks = list(iter_blocks(info.path, 1 << 16))
+        if not blocks:
+            raise AudioError(f"{info.path} holds no audio samples")
+        audio = np.concatenate(blocks)
+        audio = audio if always_2d or audio.shape[1] > 1 else audio[:, 0]
+        check_finite(audio, info.path)
+        return audio, info.sample_rate
     try:
         audio, sample_rate = sf.read(str(info.path), dtype="float32", always_2d=always_2d)
     except Exception as exc:
@@ -124,6 +157,11 @@ def iter_blocks(path: str | os.PathLike, block_frames: int) -> Iterator[np.ndarr
             damage have been yielded by then).
     """
     info = audio_info(path)
+    if info.backend == "av":
+        from aeib import avio
+
+        yield from avio.iter_blocks(info, block_frames)
+        return
     frames = 0
     try:
         handle = sf.SoundFile(str(info.path))
@@ -203,15 +241,22 @@ def output_format(output: str | os.PathLike, source: AudioInfo, float_output: bo
 
     The container follows the output's extension (unknown or missing extension: the source's
     container). For WAV/AIFF the subtype is FLOAT if the source was floating point (or
-    ``float_output`` is True) and PCM_24 otherwise; FLAC is PCM_24; OGG is Vorbis, ``.opus`` Opus.
+    ``float_output`` is True) and PCM_24 otherwise; FLAC is PCM_24; OGG is Vorbis, ``.opus`` Opus;
+    ``.m4a``/``.mp4``/``.mov``/``.mkv`` are AAC and ``.mp3`` MP3 (through PyAV, see :mod:`aeib.avio`).
 
     Raises:
-        OutputError: for an extension aeib cannot write.
+        OutputError: for an extension aeib cannot write, or a rate or channel count its encoder
+            cannot take (AAC: up to 8 channels at 8–96 kHz; MP3: up to 2 channels at 8–48 kHz).
     """
     suffix = Path(output).suffix.lower()
+    if suffix in _ENCODED_BY_SUFFIX:
+        from aeib import avio
+
+        avio.check_encodable(Path(output), source.sample_rate, source.channels)
+        return _ENCODED_BY_SUFFIX[suffix]
     if suffix and suffix not in _FORMAT_BY_SUFFIX:
         raise OutputError(f"cannot write {Path(output).name}: unsupported extension {suffix!r} "
-                          f"(use one of {', '.join(sorted(_FORMAT_BY_SUFFIX))})")
+                          f"(use one of {', '.join(WRITABLE_SUFFIXES)})")
     container = _FORMAT_BY_SUFFIX.get(suffix, source.format)
     if container == "OGG":
         opus = suffix == ".opus" or (not suffix and source.subtype == "OPUS")
@@ -335,17 +380,42 @@ class AtomicAudioWriter:
 
     Use as a context manager; an exception inside the ``with`` block (including
     KeyboardInterrupt) removes the temporary file and leaves ``path`` untouched.
+
+    Args:
+        path: The output file.
+        sample_rate, channels: Of the audio written.
+        container, subtype: As :func:`output_format` returns them; the AAC/MP3 containers are
+            written through PyAV.
+        bitrate_kbps: AAC/MP3 bit rate (default :data:`aeib.avio.DEFAULT_BITRATE_KBPS`); ignored otherwise.
+        video_from: For ``.mp4``/``.mov``/``.mkv``: a file whose first video stream is copied
+            (remuxed untouched) beside the audio; ignored if it has none or for other outputs.
     """
 
-    def __init__(self, path: str | os.PathLike, sample_rate: int, channels: int, container: str, subtype: str):
+    def __init__(self, path: str | os.PathLike, sample_rate: int, channels: int, container: str, subtype: str,
+                 *, bitrate_kbps: int | None = None, video_from: str | os.PathLike | None = None):
         self.path = Path(path)
         self._args = dict(samplerate=sample_rate, channels=channels, format=container, subtype=subtype)
+        self._encoded = (container, subtype) in _ENCODED_BY_SUFFIX.values()
+        self._bitrate_kbps = bitrate_kbps
+        self._video_from = Path(video_from) if video_from is not None else None
+        if self._encoded:
+            from aeib import avio
+
+            avio.check_bitrate(bitrate_kbps)
+
+    def _open(self):
+        if not self._encoded:
+            return sf.SoundFile(str(self._tmp), mode="w", **self._args)
+        from aeib import avio
+
+        return avio.EncodedWriter(self._tmp, self.path, self._args["samplerate"], self._args["channels"],
+                                  self._bitrate_kbps, self._video_from)
 
     def __enter__(self) -> "AtomicAudioWriter":
         self._tmp = _temporary_name(self.path)
         try:
             _create_empty(self._tmp, self.path)
-            self._handle = sf.SoundFile(str(self._tmp), mode="w", **self._args)
+            self._handle = self._open()
         except Exception as exc:
             self._tmp.unlink(missing_ok=True)
             if isinstance(exc, OutputError):
@@ -360,6 +430,8 @@ class AtomicAudioWriter:
         """Append frames (float[frames] or float[frames, channels])."""
         try:
             self._handle.write(block)
+        except OutputError:
+            raise
         except Exception as exc:
             raise OutputError(f"cannot write {self.path}: {_describe_write_error(exc)}") from None
 
@@ -369,6 +441,8 @@ class AtomicAudioWriter:
             try:
                 self._handle.close()
             except Exception as close_exc:  # e.g. the disk filled up while flushing
+                if exc is None and isinstance(close_exc, OutputError):
+                    raise
                 if exc is None:
                     raise OutputError(f"cannot write {self.path}: {_describe_write_error(close_exc)}") from None
                 return
@@ -381,10 +455,10 @@ class AtomicAudioWriter:
 
 
 def write_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int,
-                container: str = "WAV", subtype: str = "FLOAT") -> None:
-    """Write a whole signal atomically."""
+                container: str = "WAV", subtype: str = "FLOAT", *, bitrate_kbps: int | None = None) -> None:
+    """Write a whole signal atomically (``container``/``subtype`` as :func:`output_format` gives them)."""
     channels = 1 if np.ndim(audio) == 1 else np.shape(audio)[1]
-    with AtomicAudioWriter(path, sample_rate, channels, container, subtype) as writer:
+    with AtomicAudioWriter(path, sample_rate, channels, container, subtype, bitrate_kbps=bitrate_kbps) as writer:
         writer.write(audio)
 
 
@@ -392,7 +466,8 @@ def read_frames(path: str | os.PathLike, start_frame: int, n_frames: int) -> np.
     """Read ``n_frames`` frames from ``start_frame`` on, zero-padded where the range leaves the file.
 
     Seeking is sample-exact for the formats soundfile reads (WAV, FLAC, Ogg Vorbis, Opus), so a
-    segment read this way equals the same slice of the whole decoded file.
+    segment read this way equals the same slice of the whole decoded file; for the formats read
+    through FFmpeg it starts decoding half a second early (see :mod:`aeib.avio`).
 
     Args:
         path: Audio file.
@@ -406,6 +481,10 @@ def read_frames(path: str | os.PathLike, start_frame: int, n_frames: int) -> np.
         AudioError: if the file cannot be read.
     """
     info = audio_info(path)
+    if info.backend == "av":
+        from aeib import avio
+
+        return avio.read_frames(info, start_frame, n_frames)
     out = np.zeros((max(0, n_frames), info.channels), dtype=np.float32)
     first = max(0, start_frame)
     stop = min(start_frame + n_frames, info.frames)
