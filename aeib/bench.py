@@ -131,15 +131,19 @@ def bench_analyzer(json_path: str | os.PathLike | None, runs: int = 50, num_thre
 
 
 def _write_benchmark_file(folder: Path, seconds: float, sample_rate: int, channels: int) -> Path:
-    """The benchmark music as a 24-bit WAV written in one-minute pieces (memory stays small)."""
-    import soundfile as sf
+    """The benchmark music as a 24-bit WAV written in one-minute pieces (memory stays small).
+
+    Written like every aeib output (:class:`aeib.audio.AtomicAudioWriter`), so a full disk is a
+    one-line ``cannot write ...`` error, not libsndfile's bare "System error."
+    """
+    from aeib.audio import AtomicAudioWriter
 
     path = folder / f"bench_{seconds:g}s_{sample_rate}Hz_{channels}ch.wav"
     minute = benchmark_signal(min(seconds, 60.0), sample_rate, channels)
     total = int(round(seconds * sample_rate))
-    with sf.SoundFile(str(path), "w", sample_rate, channels, "PCM_24") as handle:
+    with AtomicAudioWriter(path, sample_rate, channels, "WAV", "PCM_24") as writer:
         for start in range(0, total, minute.shape[0]):
-            handle.write(minute[: min(minute.shape[0], total - start)])
+            writer.write(minute[: min(minute.shape[0], total - start)])
     return path
 
 

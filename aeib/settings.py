@@ -25,6 +25,7 @@ from typing import Mapping
 from aeib.dsp import CHAIN_SCHEMA
 from aeib.dsp.schema import ParameterSchema
 from aeib.errors import ParameterError
+from aeib.jsonio import parse_json, read_text
 
 FILE_FORMAT = "aeib-params"
 FILE_VERSION = 1
@@ -71,12 +72,8 @@ def load_params(path_or_preset: str | os.PathLike, schema: ParameterSchema = CHA
     text_source = str(path_or_preset)
     path = Path(path_or_preset)
     if path.is_file():
-        try:
-            text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows editors) is allowed
-        except UnicodeDecodeError:
-            raise ParameterError(f"cannot read parameter file {path}: not UTF-8 text") from None
-        except OSError as exc:
-            raise ParameterError(f"cannot read parameter file {path}: {exc.strerror or exc}") from None
+        text = read_text(path, "parameter file", error=ParameterError)  # a byte-order mark is allowed
+        text_source = f"parameter file {path}"
     elif text_source in preset_names():
         text = _preset_text(text_source)
     else:
@@ -86,13 +83,11 @@ def load_params(path_or_preset: str | os.PathLike, schema: ParameterSchema = CHA
 
 
 def _decode_json(text: str, source: str) -> object:
-    """``json.loads`` with every way it can fail turned into a ParameterError."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ParameterError(f"{source} is not valid JSON: {exc}") from None
-    except (ValueError, RecursionError) as exc:  # e.g. an integer too long to convert, nesting too deep
-        raise ParameterError(f"{source} is not usable JSON: {type(exc).__name__}") from None
+    """The checked reader's decoding (:func:`aeib.jsonio.parse_json`), every failure a ParameterError.
+
+    The top level is checked by :func:`parse_params` (an object; ``params`` inside it an object too).
+    """
+    return parse_json(text, source, error=ParameterError, expect=None)
 
 
 def params_to_json(params: Mapping[str, float], schema: ParameterSchema = CHAIN_SCHEMA) -> str:

@@ -9,6 +9,7 @@ import sys
 from aeib.settings import preset_names
 
 PARTS = ("analyzer", "enhance", "stream", "memory")
+DEFAULT_MODELS_DIR = "tflite_models"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,8 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="timed runs of the DSP and enhance benchmarks; the best is reported (default 5)")
     parser.add_argument("--runs", type=int, default=50, help="analyzer calls per measurement; median reported (default 50)")
     parser.add_argument("--threads", type=int, default=1, help="interpreter threads (default 1)")
-    parser.add_argument("--models", default="tflite_models", metavar="DIR",
-                        help="folder of exported bundles to time (default ./tflite_models; skipped if missing)")
+    parser.add_argument("--models", metavar="DIR",
+                        help="folder of exported bundles to time (default ./tflite_models, skipped if missing); "
+                        "a JSON file in it that is not a bundle is reported, not timed")
     parser.add_argument("--block", type=int, default=512, help="stream benchmark block size in samples (default 512)")
     parser.add_argument("--model", metavar="PATH", help="bundle used for enhance/memory (default: the bundled model)")
     parser.add_argument("--skip", action="append", choices=PARTS, default=[],
@@ -52,7 +54,7 @@ def _analyzers(args: argparse.Namespace) -> list[dict]:
     from aeib.runtime.errors import ModelError
 
     results, seen = [], {}
-    candidates = [(path, False) for path in find_bundles(args.models)]
+    candidates = [(path, False) for path in find_bundles(args.models or DEFAULT_MODELS_DIR)]
     try:
         candidates.append((default_bundle_json(), True))
     except ModelError:
@@ -72,6 +74,23 @@ def _analyzers(args: argparse.Namespace) -> list[dict]:
     return results
 
 
+def _check_models(args: argparse.Namespace) -> None:
+    """Refuse model paths given explicitly that cannot be used, before any timing starts.
+
+    Without this, a bad ``--model`` only turned the enhance, stream and memory parts into "skipped"
+    and the command succeeded; a folder given as ``--models`` that does not exist was silently empty.
+    """
+    from pathlib import Path
+
+    from aeib.errors import ParameterError
+    from aeib.runtime.bundle import read_bundle
+
+    if args.models is not None and not Path(args.models).is_dir():
+        raise ParameterError(f"--models {args.models} is not a folder of exported bundles")
+    if args.model is not None:
+        read_bundle(args.model)  # ModelError: a folder without one bundle, a .keras file, foreign JSON, ...
+
+
 def run(args: argparse.Namespace) -> int:
     from aeib.bench import bench_dsp, bench_enhance, bench_memory, bench_stream
     from aeib.errors import ParameterError
@@ -80,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
     if args.seconds <= 0 or args.repeats < 1 or args.channels < 1 or args.runs < 1 or args.threads < 1 \
             or args.block < 1:
         raise ParameterError("--seconds must be > 0; --repeats, --runs, --threads, --channels and --block >= 1")
+    _check_models(args)
     result = bench_dsp(args.seconds, args.sample_rate, args.channels, args.preset, args.repeats)
     if "analyzer" not in args.skip:
         result["analyzer"] = _analyzers(args)

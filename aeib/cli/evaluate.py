@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import shlex
+import shutil
 import sys
 from pathlib import Path
 
@@ -72,15 +74,45 @@ def _command_line(args: argparse.Namespace) -> str:
     return shlex.join(parts)
 
 
-def _check_out(out: Path, data: Path) -> None:
+def _check_out(out: Path, data: Path, models: list[Path]) -> None:
     from aeib.errors import OutputError
 
     if out.exists() and not out.is_dir():
         raise OutputError(f"--out {out} exists and is not a folder")
     if not out.exists() and not out.parent.is_dir():
         raise OutputError(f"cannot create {out}: folder {out.parent} does not exist")
-    if out.exists() and data.exists() and out.resolve() == (data if data.is_dir() else data.parent).resolve():
+    if not out.exists():
+        return
+    if data.exists() and out.resolve() == (data if data.is_dir() else data.parent).resolve():
         raise OutputError(f"--out {out} is the test set's folder; choose another (aeib never writes into its input)")
+    for model in models:
+        if model.exists() and out.resolve() == (model if model.is_dir() else model.parent).resolve():
+            raise OutputError(f"--out {out} is the folder of model {model}; choose another "
+                              "(aeib never writes into its input)")
+
+
+def _write_report_whole(result, out: Path, **options) -> dict[str, Path]:
+    """``write_report`` into a hidden staging folder, then move the files into ``out``.
+
+    A failure while writing (a full disk, Ctrl-C) removes the staging folder, so ``out`` keeps the
+    previous report whole instead of a mix of new and old files. Moving is a rename within one file
+    system and needs no space.
+    """
+    from aeib.evaluation import write_report
+
+    home = out if out.is_dir() else out.parent
+    staging = home / f".{out.name}.aeib-{os.getpid()}-{secrets.token_hex(4)}.partial"
+    try:
+        written = write_report(result, staging, **options)
+        if not out.exists():
+            staging.rename(out)
+        else:
+            for path in written.values():
+                os.replace(path, out / path.name)
+        return {kind: out / path.name for kind, path in written.items()}
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def _oracle_subset(count: int, wanted: int | None):
@@ -94,7 +126,7 @@ def _oracle_subset(count: int, wanted: int | None):
 def run(args: argparse.Namespace) -> int:
     from aeib.baselines.oracle import OracleConfig
     from aeib.errors import ParameterError
-    from aeib.evaluation import BASELINES, make_baselines, model_method, open_dataset, run_evaluation, write_report
+    from aeib.evaluation import BASELINES, make_baselines, model_method, open_dataset, run_evaluation
     from aeib.evaluation.report import ALL_SCOPE, markdown_table
     from aeib.metrics import METRICS
 
@@ -110,9 +142,11 @@ def run(args: argparse.Namespace) -> int:
     if not names and not args.model:
         raise ParameterError("nothing to evaluate: give --model and/or --baselines")
     out = Path(args.out)
-    _check_out(out, Path(args.data))
     models = [model_method(spec) for spec in args.model]  # checks paths; loading comes later
+    _check_out(out, Path(args.data), [model.path for model in models])
     dataset = open_dataset(args.data, args.split, args.sample_rate, args.limit)
+    for warning in dataset.warnings:
+        print(f"aeib: warning: {warning}", file=sys.stderr)
     baselines = make_baselines(names, OracleConfig(iterations=args.oracle_iterations, objective=args.oracle_objective))
     methods = baselines + models
     seen = set()
@@ -131,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
     config = {"data": args.data, "split": args.split, "models": args.model, "baselines": names,
               "limit": args.limit, "sample_rate": result.sample_rate, "oracle_iterations": args.oracle_iterations,
               "oracle_examples": args.oracle_examples, "oracle_objective": args.oracle_objective}
-    written = write_report(result, out, command=command, config=config, plots=not args.no_plots)
+    written = _write_report_whole(result, out, command=command, config=config, plots=not args.no_plots)
     if not args.quiet:
         from aeib.evaluation.report import summarize
 

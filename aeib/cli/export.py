@@ -67,7 +67,25 @@ def format_table(results) -> str:
                      for row in rows)
 
 
+def _check_out(out: Path, inputs: dict[str, Path]) -> None:
+    """Refuse an output folder that is a file, under a file, or the folder of an input."""
+    from aeib.errors import OutputError
+
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out} exists and is not a folder")
+    if not out.exists() and out.parent.exists() and not out.parent.is_dir():
+        raise OutputError(f"cannot create {out}: {out.parent} is not a folder")
+    if not out.exists():
+        return
+    for flag, path in inputs.items():
+        folder = path if path.is_dir() else path.parent
+        if path.exists() and out.resolve() == folder.resolve():
+            raise OutputError(f"--out {out} is the folder of {flag} {path}; choose another "
+                              "(aeib never writes into its input)")
+
+
 def run(args: argparse.Namespace) -> int:
+    _check_out(Path(args.out), {"--data": Path(args.data), "--model": Path(args.model)})
     config = ExportConfig.load(args.config)
     config = config.with_changes(
         variants=parse_variants(args.variants) if args.variants else None,

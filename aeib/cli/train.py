@@ -34,8 +34,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--steps-per-epoch", type=int, help="cap on training steps per epoch (default: whole train split)")
     parser.add_argument("--validation-steps", type=int, help="cap on validation batches (default: whole valid split)")
     parser.add_argument("--patience", type=int, default=8, help="epochs without improvement before stopping (default 8)")
+    parser.add_argument("--init-from", type=Path, metavar="KERAS",
+                        help="start a new run from the analyzer weights of this analyzer.keras / best.keras (fine-tuning)")
     parser.add_argument("-q", "--quiet", action="store_true", help="one line per epoch instead of a progress bar")
     parser.set_defaults(handler=run)
+
+
+def _check_manifest(manifest: dict, data: Path) -> None:
+    """Refuse a manifest of the right format whose shard list or audio block is malformed, or that lists
+    no training shard (found here rather than by the loader, after TensorFlow has started)."""
+    from aeib.data.corpus import CorpusError
+
+    where = data / "manifest.json"
+    rate = manifest["audio"].get("sample_rate")
+    if isinstance(rate, bool) or not isinstance(rate, int) or rate <= 0:
+        raise CorpusError(f"{where}: audio.sample_rate must be a positive integer, got {rate!r}")
+    for entry in manifest["shards"]:
+        if not (isinstance(entry, dict) and isinstance(entry.get("file"), str) and isinstance(entry.get("split"), str)):
+            raise CorpusError(f"{where}: malformed shard entry {entry!r} (needs a file and a split)")
+    if not any(entry["split"] == "train" for entry in manifest["shards"]):
+        raise CorpusError(f"{where} lists no training shard (split 'train')")
+
+
+def _check_out(out: Path, data: Path) -> None:
+    """Refuse a run folder that is a file, under a file, or the data folder itself."""
+    from aeib.errors import OutputError
+
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out} exists and is not a folder")
+    if not out.exists() and out.parent.exists() and not out.parent.is_dir():
+        raise OutputError(f"cannot create {out}: {out.parent} is not a folder")
+    if out.exists() and out.resolve() == data.resolve():
+        raise OutputError(f"--out {out} is the data folder; choose another (aeib never writes into its input)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
 
     # Check the cheap things before TensorFlow loads (and prints its start-up logs).
     ModelConfig.load(args.config)
-    load_manifest(args.data)
+    _check_manifest(load_manifest(args.data), Path(args.data))
+    _check_out(Path(args.out), Path(args.data))
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ info logs off the terminal
     from aeib.train.trainer import TrainOptions, train
 
@@ -52,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         config=args.config, gradient=args.gradient, data_dir=Path(args.data), out_dir=Path(args.out), resume=args.resume,
         strategy=args.strategy, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
         validation_steps=args.validation_steps, early_stopping_patience=args.patience,
-        verbose=2 if args.quiet else 1,
+        verbose=2 if args.quiet else 1, init_from=args.init_from,
     ))
     print(json.dumps({k: v for k, v in summary.items() if k != "curve"}, indent=2))
     return 0

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from aeib.audio import atomic_output
 from aeib.data.corpus import CorpusError
+from aeib.jsonio import read_json
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "aeib-style-pairs"
@@ -60,15 +61,11 @@ def load_manifest(data_dir: str | Path) -> dict:
         CorpusError: if there is no readable manifest of the expected format.
     """
     path = Path(data_dir) / MANIFEST_NAME
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CorpusError(f"{data_dir} holds no {MANIFEST_NAME}; run `aeib make-data` first") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise CorpusError(f"cannot read {path}: {exc}") from None
-    if manifest.get("format") != MANIFEST_FORMAT or manifest.get("format_version") != MANIFEST_FORMAT_VERSION:
-        raise CorpusError(f"{path} is not an aeib style-pair manifest (format {manifest.get('format')!r})")
-    return manifest
+    return read_json(path, "dataset manifest", error=CorpusError,
+                     formats={"format": MANIFEST_FORMAT, "format_version": MANIFEST_FORMAT_VERSION},
+                     kind="an aeib style-pair manifest (written by `aeib make-data`)",
+                     required={"audio": dict, "shards": list},
+                     missing=f"{data_dir} holds no {MANIFEST_NAME}; run `aeib make-data` first")
 
 
 def shard_files(data_dir: str | Path, split: str, manifest: dict | None = None) -> list[Path]:

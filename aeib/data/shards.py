@@ -32,6 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from aeib.audio import atomic_output
+from aeib.errors import AeibError
+from aeib.jsonio import parse_json
 
 SHARD_FORMAT_VERSION = 1
 AUDIO_DTYPE = np.float16
@@ -61,7 +63,16 @@ def encode_meta(meta: dict) -> np.ndarray:
 
 
 def decode_meta(array: np.ndarray) -> dict:
-    return json.loads(np.asarray(array, dtype=np.uint8).tobytes().decode("utf-8"))
+    """The ``meta`` member's JSON object (checked by :func:`aeib.jsonio.parse_json`).
+
+    Raises:
+        AeibError: if it is not UTF-8 text holding a JSON object.
+    """
+    try:
+        text = np.asarray(array, dtype=np.uint8).tobytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise AeibError("shard metadata is not UTF-8 text") from None
+    return parse_json(text, "shard metadata")
 
 
 def read_meta(path: str | Path) -> dict:

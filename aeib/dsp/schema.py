@@ -235,8 +235,6 @@ class ParameterSchema:
 
     @classmethod
     def from_json(cls, text: str) -> "ParameterSchema":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ParameterError(f"invalid parameter schema JSON: {exc}") from None
-        return cls.from_json_dict(data)
+        from aeib.jsonio import parse_json
+
+        return cls.from_json_dict(parse_json(text, "parameter schema JSON", error=ParameterError))

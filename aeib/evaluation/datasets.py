@@ -8,7 +8,14 @@ Two sources are accepted:
   settings can be compared (see :mod:`aeib.evaluation.inversion`).
 * **triplets** — a folder of ``NAME_input.wav``, ``NAME_target.wav`` and ``NAME_reference.wav``
   (``.flac`` too), any sample rate and channel count. Input and target of a triplet must have the
-  same duration; the reference may be any length of at least 0.4 s.
+  same duration; every file must last at least 0.4 s, at 8–192 kHz.
+
+A damaged file refuses the whole test set (:class:`DataError` naming the file), before any method
+runs: every file's header is checked and every triplet's audio read once up front. Skipping it
+instead would silently change which examples the scores average over, so two runs (or two
+models) could no longer be compared; the fix is one rename or deletion. A ``manifest.json`` that
+is not an aeib dataset manifest (another tool's list of files, say) beside complete triplets is
+ignored with a warning (:attr:`EvalDataset.warnings`).
 
 Every example is delivered as mono float32 at the evaluation rate (soxr resampling), examples one
 at a time (a whole test split does not need to fit in memory).
@@ -28,11 +35,14 @@ from aeib.data.manifest import MANIFEST_NAME, load_manifest, shard_files
 from aeib.data.shards import member_layout, read_meta, read_shard
 from aeib.data.styles import STYLE_NAMES
 from aeib.dsp import CHAIN_SCHEMA
+from aeib.dsp.processor import MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ
 from aeib.errors import AeibError, AudioError
 
 TRIPLET_ROLES = ("input", "target", "reference")
 TRIPLET_SUFFIXES = (".wav", ".flac")
 MIN_REFERENCE_S = 0.4
+MIN_TRIPLET_S = MIN_REFERENCE_S
+"""Shortest input, target or reference accepted (the metrics' STFTs need a few frames)."""
 _TRIPLET_RE = re.compile(r"^(?P<name>.+)_(?P<role>input|target|reference)$")
 
 
@@ -76,14 +86,17 @@ class EvalDataset:
         native_rate: The rate the audio is stored at (``None`` if the triplets mix rates).
         sample_rate: The evaluation rate examples are delivered at.
         count: Number of examples that iteration yields.
+        warnings: Lines for the user about what was ignored while opening it.
     """
 
-    def __init__(self, description: str, native_rate: int | None, sample_rate: int, count: int, loader):
+    def __init__(self, description: str, native_rate: int | None, sample_rate: int, count: int, loader,
+                 warnings: tuple[str, ...] = ()):
         self.description = description
         self.native_rate = native_rate
         self.sample_rate = int(sample_rate)
         self.count = int(count)
         self._loader = loader
+        self.warnings = tuple(warnings)
 
     def __len__(self) -> int:
         return self.count
@@ -109,14 +122,17 @@ def _shard_paths(path: Path, split: str) -> tuple[list[Path], int, str]:
             manifest = load_manifest(path)
         except AeibError as exc:
             raise DataError(str(exc)) from None
-        files = shard_files(path, split, manifest)
+        try:
+            files = shard_files(path, split, manifest)
+            splits = sorted({str(s["split"]) for s in manifest["shards"]})
+            rate = int(manifest["audio"]["sample_rate"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataError(f"{path / MANIFEST_NAME} is malformed (shards or audio: {type(exc).__name__} {exc})") from None
         if not files:
-            splits = sorted({s["split"] for s in manifest["shards"]})
             raise DataError(f"{path} has no shards of split {split!r} (it has: {', '.join(splits) or 'none'})")
         missing = [f.name for f in files if not f.is_file()]
         if missing:
             raise DataError(f"{path}: {len(missing)} shard(s) of split {split!r} are missing, e.g. {missing[0]}")
-        rate = int(manifest["audio"]["sample_rate"])
         return files, rate, f"{path} split {split!r} ({len(files)} shards)"
     files = sorted(path.glob(f"{split}-*.npz"))
     return files, 0, f"{path} split {split!r} ({len(files)} shards, no manifest)"
@@ -197,18 +213,36 @@ def find_triplets(folder: Path) -> dict[str, dict[str, Path]]:
     return groups
 
 
+def _check_triplet(folder: Path, name: str, files: dict[str, Path]) -> set[int]:
+    """Refuse a triplet that cannot be evaluated (headers, lengths, rates, then every sample); its rates."""
+    refuse = f"test set {folder} refused: triplet {name!r}"
+    try:
+        infos = {role: audio_info(files[role]) for role in TRIPLET_ROLES}
+    except AudioError as exc:
+        raise DataError(f"{refuse}: {exc}") from None
+    for role, info in infos.items():
+        if not MIN_SAMPLE_RATE_HZ <= info.sample_rate <= MAX_SAMPLE_RATE_HZ:
+            raise DataError(f"{refuse}: {info.path.name} is at {info.sample_rate} Hz, outside the supported "
+                            f"{MIN_SAMPLE_RATE_HZ}–{MAX_SAMPLE_RATE_HZ} Hz")
+        if info.duration_s < MIN_TRIPLET_S:
+            raise DataError(f"{refuse}: {info.path.name} lasts {info.duration_s:.2f} s; need ≥ {MIN_TRIPLET_S} s")
+    for role in TRIPLET_ROLES:  # damage past the header (NaN, a broken frame) shows only when read
+        try:
+            read_audio(files[role])
+        except AudioError as exc:
+            raise DataError(f"{refuse}: {exc}") from None
+    if abs(infos["input"].duration_s - infos["target"].duration_s) > 1.0 / infos["input"].sample_rate:
+        raise DataError(f"{refuse}: input ({infos['input'].duration_s:.3f} s) and target "
+                        f"({infos['target'].duration_s:.3f} s) differ in length")
+    return {info.sample_rate for info in infos.values()}
+
+
 def _triplet_dataset(folder: Path, groups: dict[str, dict[str, Path]], sample_rate: int | None,
-                     limit: int | None) -> EvalDataset:
+                     limit: int | None, warnings: tuple[str, ...] = ()) -> EvalDataset:
     names = sorted(groups)[: limit if limit is not None else None]
     rates = set()
     for name in names:
-        infos = {role: audio_info(groups[name][role]) for role in TRIPLET_ROLES}
-        rates.update(info.sample_rate for info in infos.values())
-        if abs(infos["input"].duration_s - infos["target"].duration_s) > 1.0 / infos["input"].sample_rate:
-            raise DataError(f"{name}: input ({infos['input'].duration_s:.3f} s) and target "
-                            f"({infos['target'].duration_s:.3f} s) differ in length")
-        if infos["reference"].duration_s < MIN_REFERENCE_S:
-            raise DataError(f"{name}: reference is {infos['reference'].duration_s:.2f} s; need ≥ {MIN_REFERENCE_S} s")
+        rates |= _check_triplet(folder, name, groups[name])
     native = rates.pop() if len(rates) == 1 else None
     rate = sample_rate or native or 24_000
 
@@ -223,7 +257,7 @@ def _triplet_dataset(folder: Path, groups: dict[str, dict[str, Path]], sample_ra
             n = min(len(audio["input"]), len(audio["target"]))  # resampling may differ by a sample
             yield EvalExample(name, audio["input"][:n], audio["target"][:n], audio["reference"], rate)
 
-    return EvalDataset(f"{folder} ({len(names)} triplets)", native, rate, len(names), load)
+    return EvalDataset(f"{folder} ({len(names)} triplets)", native, rate, len(names), load, warnings)
 
 
 # -- entry point ---------------------------------------------------------------------------------
@@ -253,8 +287,14 @@ def open_dataset(path: str | Path, split: str = "test", sample_rate: int | None 
         raise DataError(f"--limit must be ≥ 1, got {limit}")
     if path.is_dir():
         groups = find_triplets(path)
-        if groups and not (path / MANIFEST_NAME).is_file():
-            return _triplet_dataset(path, groups, sample_rate, limit)
+        if groups:
+            if not (path / MANIFEST_NAME).exists():
+                return _triplet_dataset(path, groups, sample_rate, limit)
+            try:
+                load_manifest(path)  # ours: the shards it lists are the test set
+            except AeibError as exc:  # another tool's manifest.json beside the triplets
+                note = f"{exc}; ignoring it and evaluating the {len(groups)} triplets beside it"
+                return _triplet_dataset(path, groups, sample_rate, limit, (note,))
     files, native_rate, description = _shard_paths(path, split)
     if not files:
         raise DataError(f"{path} holds no test data: expected a dataset folder (manifest.json + shards), "

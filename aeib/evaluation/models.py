@@ -18,7 +18,6 @@ settings do not depend on the rate.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +26,7 @@ from aeib.audio import resample
 from aeib.data.manifest import file_sha256
 from aeib.dsp import CHAIN_SCHEMA, process
 from aeib.errors import AeibError
+from aeib.jsonio import read_json
 from aeib.evaluation.datasets import EvalExample
 from aeib.evaluation.methods import Method, MethodOutput, Shared
 
@@ -89,7 +89,7 @@ class KerasModelMethod(Method):
                 return int(config["sample_rate"])
         config_file = self.path.parent / "config.json"
         if config_file.is_file():
-            return int(json.loads(config_file.read_text())["sample_rate"])
+            return read_json(config_file, "run config", error=ModelLoadError, required={"sample_rate": int})["sample_rate"]
         raise ModelLoadError(f"cannot tell the sample rate of {self.path}")
 
     def run(self, example: EvalExample, shared: Shared) -> MethodOutput:

@@ -16,8 +16,9 @@ from pathlib import Path
 from aeib import __version__
 from aeib.audio import atomic_output
 from aeib.dsp import CHAIN_SCHEMA
-from aeib.errors import OutputError
+from aeib.errors import AeibError, OutputError
 from aeib.export.config import ExportError
+from aeib.jsonio import read_json
 from aeib.model.config import ModelConfig
 
 BUNDLE_FORMAT = "aeib-analyzer"
@@ -101,22 +102,21 @@ def bundle_metadata(*, name: str, variant: str, tflite_bytes: bytes, config: Mod
     }
 
 
-def _write_bytes(path: Path, data: bytes) -> None:
-    with atomic_output(path) as tmp:
-        tmp.write_bytes(data)
-
-
 def write_bundle(out_dir: str | Path, tflite_bytes: bytes, metadata: dict) -> tuple[Path, Path]:
-    """Write ``NAME.<variant>.tflite`` then its JSON into ``out_dir`` (atomically, each).
+    """Write ``NAME.<variant>.tflite`` and its JSON into ``out_dir`` as a pair.
+
+    Both are written to temporary files first and renamed into place only when both are complete,
+    so a full disk never leaves a new model beside an old JSON (whose hash would no longer match).
 
     Returns:
         ``(tflite path, json path)``.
     """
     out_dir = Path(out_dir)
     tflite_name, json_name = file_names(metadata["name"], metadata["variant"])
-    _write_bytes(out_dir / tflite_name, tflite_bytes)
     text = json.dumps(metadata, indent=2, ensure_ascii=False) + "\n"
-    _write_bytes(out_dir / json_name, text.encode("utf-8"))
+    with atomic_output(out_dir / tflite_name) as tflite_tmp, atomic_output(out_dir / json_name) as json_tmp:
+        tflite_tmp.write_bytes(tflite_bytes)
+        json_tmp.write_bytes(text.encode("utf-8"))
     return out_dir / tflite_name, out_dir / json_name
 
 
@@ -148,10 +148,10 @@ def install_default(tflite_path: Path, json_path: Path, models_dir: Path = RUNTI
     models_dir = prepare_out_dir(models_dir)
     for old_json in models_dir.glob("*.json"):
         try:
-            old = json.loads(old_json.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            old = read_json(old_json, "installed model JSON")
+        except AeibError:  # not a bundle of ours: leave it alone
             continue
-        if isinstance(old, dict) and old.get("format") == BUNDLE_FORMAT and old_json.name != json_path.name:
+        if old.get("format") == BUNDLE_FORMAT and old_json.name != json_path.name:
             old_json.unlink(missing_ok=True)
             if isinstance(old.get("tflite_file"), str) and old["tflite_file"] != tflite_path.name:
                 (models_dir / Path(old["tflite_file"]).name).unlink(missing_ok=True)

@@ -7,13 +7,13 @@ imports no TensorFlow.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
 from aeib.errors import AeibError
+from aeib.jsonio import read_json
 
 INPUT_NAMES = ("input_features", "reference_embedding")
 """The export model's inputs (serving-signature keys): log-mel features and a reference embedding."""
@@ -71,6 +71,10 @@ class ExportConfig:
         missing = [v for v in VARIANTS if v not in self.tolerances]
         if missing:
             raise ExportError(f"export config needs a parity tolerance for {missing}")
+        bad = {k: v for k, v in self.tolerances.items() if isinstance(v, bool) or not isinstance(v, (int, float))
+               or not math.isfinite(v) or v <= 0}
+        if bad:
+            raise ExportError(f"parity tolerances must be positive numbers, got {bad}")
         if not (isinstance(self.window_seconds, (int, float)) and math.isfinite(self.window_seconds)
                 and self.window_seconds > 0):
             raise ExportError(f"window_seconds must be a positive number, got {self.window_seconds!r}")
@@ -104,9 +108,9 @@ class ExportConfig:
         if unknown:
             raise ExportError(f"unknown key(s) {unknown} in export config; known keys: {sorted(known)}")
         values = dict(data)
-        if "tolerances" in values:
-            values["tolerances"] = {**PARITY_TOLERANCES, **values["tolerances"]}
         try:
+            if "tolerances" in values:
+                values["tolerances"] = {**PARITY_TOLERANCES, **values["tolerances"]}
             return cls(**values)
         except TypeError as exc:
             raise ExportError(f"invalid export config: {exc}") from None
@@ -123,13 +127,11 @@ class ExportConfig:
                 return cls()
             path = DEFAULT_CONFIG_PATH
         path = Path(path)
+        data = read_json(path, "export config", error=ExportError, missing=f"no export config {path}")
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ExportError(f"no export config {path}") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ExportError(f"cannot read export config {path}: {exc}") from None
-        return cls.from_dict(data)
+            return cls.from_dict(data)
+        except ExportError as exc:
+            raise ExportError(f"export config {path}: {exc}") from None
 
 
 def parse_variants(text: str) -> tuple[str, ...]:

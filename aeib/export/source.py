@@ -8,11 +8,11 @@ config is read from a ``config.json`` beside it if there is one, else rebuilt fr
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aeib.export.config import ExportError
+from aeib.jsonio import read_json
 from aeib.model.config import ConfigError, ControllerConfig, EncoderConfig, FrontendConfig, ModelConfig
 
 MODEL_FILES = ("analyzer.keras", "best.keras")
@@ -87,11 +87,11 @@ def _same_architecture(a: ModelConfig, b: ModelConfig) -> bool:
 
 
 def _read_json(path: Path) -> dict | None:
+    """The object in an optional run file, or None if it is missing or unusable (it only adds notes)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return read_json(path, "run file", error=ExportError)
+    except ExportError:
         return None
-    return data if isinstance(data, dict) else None
 
 
 def training_info(run_dir: Path) -> dict:

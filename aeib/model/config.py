@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from aeib.errors import AeibError
+from aeib.jsonio import read_json
 from aeib.features import LogMelSpec
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "training" / "configs"
@@ -276,7 +277,11 @@ class ModelConfig:
         if not path.is_file():
             names = sorted(p.stem for p in CONFIG_DIR.glob("*.json")) if CONFIG_DIR.is_dir() else []
             raise ConfigError(f"no model config {str(name_or_path)!r} (named configs: {names})")
-        return cls.from_json(path.read_text(encoding="utf-8"))
+        data = read_json(path, "model config", error=ConfigError)
+        try:
+            return cls.from_dict(data)
+        except ConfigError as exc:
+            raise ConfigError(f"model config {path}: {exc}") from None
 
     def replace_training(self, **changes) -> "ModelConfig":
         """A copy with some training settings changed (e.g. ``gradient="autodiff"``)."""

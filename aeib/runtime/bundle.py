@@ -9,7 +9,6 @@ names the file. The full field list is in ``docs/RUNTIME.md``.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -20,6 +19,7 @@ from aeib.dsp import CHAIN_SCHEMA
 from aeib.dsp.schema import ParameterSchema
 from aeib.errors import ParameterError
 from aeib.features import LogMelSpec
+from aeib.jsonio import read_json
 from aeib.runtime.errors import ModelError
 
 BUNDLE_FORMAT = "aeib-analyzer"
@@ -131,6 +131,9 @@ def resolve_bundle_json(path: str | Path | None) -> Path:
         return default_bundle_json(path)
     if not path.is_file():
         raise ModelError(f"no such model file: {path}")
+    if path.suffix.lower() == ".keras":
+        raise ModelError(f"{path} is a Keras model, not an exported bundle; the runtime needs the .json/.tflite "
+                         "pair that `aeib export` writes from it")
     if path.suffix.lower() == ".tflite":
         json_path = path.with_suffix(".json")
         if not json_path.is_file():
@@ -199,16 +202,7 @@ def read_bundle(path: str | Path | None = None, check_hash: bool = True) -> Bund
             from ``CHAIN_SCHEMA``, inconsistent shapes, or a model file whose hash differs.
     """
     json_path = resolve_bundle_json(path)
-    try:
-        data = json.loads(json_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ModelError(f"cannot read model JSON {json_path}: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise ModelError(f"model JSON {json_path} is not valid JSON: {exc}") from None
-    except RecursionError:
-        raise ModelError(f"model JSON {json_path} is not a bundle: nested too deeply to read") from None
-    if not isinstance(data, Mapping):
-        raise ModelError(f"{json_path}: a bundle JSON must be an object, got {type(data).__name__}")
+    data = read_json(json_path, "model JSON", error=ModelError)
     if data.get("format") != BUNDLE_FORMAT:
         raise ModelError(f"{json_path}: not an aeib analyzer bundle (format {data.get('format')!r}, "
                          f"expected {BUNDLE_FORMAT!r})")

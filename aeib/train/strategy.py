@@ -12,12 +12,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 
 import tensorflow as tf
 
 from aeib.errors import ParameterError
+from aeib.jsonio import parse_json
 
 STRATEGIES = ("default", "mirrored", "multiworker")
 LOGICAL_CPUS_FOR_MIRRORED = 2
@@ -55,9 +55,9 @@ def make_strategy(name: str) -> tf.distribute.Strategy:
         if not raw:
             raise ParameterError("--strategy multiworker needs the TF_CONFIG environment variable (see docs/TRAINING.md)")
         try:
-            cluster = json.loads(raw)
+            cluster = parse_json(raw, "TF_CONFIG", error=ParameterError, required={"cluster": dict, "task": dict})
             cluster["cluster"]["worker"], cluster["task"]["index"]
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        except (ParameterError, KeyError, TypeError) as exc:
             raise ParameterError(f"TF_CONFIG is not a valid cluster description: {exc}") from None
         return tf.distribute.MultiWorkerMirroredStrategy()
     raise ParameterError(f"unknown strategy {name!r}; choose from {', '.join(STRATEGIES)}")

@@ -34,6 +34,7 @@ import tensorflow as tf
 from aeib.data.corpus import CorpusError
 from aeib.data.manifest import file_sha256, load_manifest
 from aeib.errors import AeibError, ParameterError
+from aeib.jsonio import read_json
 from aeib.model.analyzer import build_enhancer
 from aeib.model.config import ModelConfig
 from aeib.model.saving import load_model
@@ -87,8 +88,12 @@ class TrainOptions:
 
 def _atomic_write_text(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:  # a full disk or an interrupt: no half-written file stays behind
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def epoch_seed(seed: int, epoch: int) -> int:
@@ -185,9 +190,9 @@ def _load_state(out_dir: Path) -> dict | None:
     if not path.is_file():
         return None
     try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise RunFolderError(f"{path} is unreadable ({exc}); start a new run in another folder") from None
+        state = read_json(path, "run state", error=RunFolderError)
+    except RunFolderError as exc:
+        raise RunFolderError(f"{exc}; start a new run in another folder") from None
     if state.get("version") != STATE_VERSION or not (out_dir / "last.keras").is_file():
         raise RunFolderError(f"{out_dir} holds an incomplete or incompatible run; start a new run in another folder")
     return state
@@ -220,7 +225,7 @@ def train(options: TrainOptions) -> dict:
     data_hash = file_sha256(Path(options.data_dir) / "manifest.json")
 
     state = _load_state(out_dir) if out_dir.exists() else None
-    if state and config.to_dict() != json.loads((out_dir / "config.json").read_text(encoding="utf-8")):
+    if state and config.to_dict() != read_json(out_dir / "config.json", "run config", error=RunFolderError):
         raise RunFolderError(f"{out_dir} was started with another config; resume it with the same --config "
                              "(and --gradient), or choose another --out")
     if state and not options.resume:

@@ -58,9 +58,9 @@ def run_inprocess(capsys, argv: list) -> Outcome:
 
 
 def run_subprocess(argv: list, *, preexec_fn: Callable[[], None] | None = None, cwd: Path | None = None,
-                   timeout_s: float = 300) -> Outcome:
-    """``aeib ARGV`` as a separate process (real exit code, real signals and limits)."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+                   timeout_s: float = 300, env: dict[str, str] | None = None) -> Outcome:
+    """``aeib ARGV`` as a separate process (real exit code, real signals and limits); ``env`` adds variables."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     env.pop("AEIB_DEBUG", None)
     done = subprocess.run([*AEIB, *[str(a) for a in argv]], capture_output=True, text=True, env=env,
                           preexec_fn=preexec_fn, cwd=cwd, timeout=timeout_s)

@@ -332,7 +332,7 @@ MODEL_CASES = {
                                "invalid parameter schema"),
     "json_front_end_string": (lambda j, t: _edit_json(j, lambda d: d["frontend"].update(n_mels="64")),
                               "invalid front end"),
-    "json_is_a_list": (lambda j, t: j.write_text("[]"), "must be an object"),
+    "json_is_a_list": (lambda j, t: j.write_text("[]"), "must hold a JSON object"),
     "json_not_json": (lambda j, t: j.write_text("{nope"), "not valid JSON"),
     "json_binary": (lambda j, t: j.write_bytes(bytes(range(256))), "cannot read model JSON"),
     "json_deep_nesting": (lambda j, t: j.write_text("[" * 100_000), "JSON"),
