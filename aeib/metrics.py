@@ -7,11 +7,15 @@ All functions take mono ``float[samples]`` or multichannel ``float[samples, chan
 * **mel distance (dB)** — mean over frames and bands of ``|10·log10(M_est) − 10·log10(M_tgt)|``,
   where ``M`` is the mel power spectrogram (Hann window, ``n_fft`` 2048, hop 512, 128 HTK mel bands,
   floor 1e-10 on the power). 0 dB means identical spectral envelopes over time.
+* **loudness-matched mel distance (dB)** — the mel distance after the estimate is scaled by one gain
+  that makes its integrated loudness (BS.1770) equal the target's: tone and dynamics, not level.
+  ``nan`` if either signal is silent.
 * **spectral-centroid error (Hz)** — ``|c_est − c_tgt|`` where ``c`` is the power-weighted mean of
   every STFT bin's frequency over the whole signal (a single brightness number per signal).
 * **RMS level error (dB)** — ``|20·log10(rms_est) − 20·log10(rms_tgt)|``: true decibels of amplitude.
-* **loudness error (LU)** — ``|L_est − L_tgt|`` of ITU-R BS.1770 integrated loudness (pyloudnorm);
-  needs ≥ 0.4 s of audio. ``nan`` if either signal is gated out entirely (silence).
+* **loudness error (LU)** — ``|L_est − L_tgt|`` of ITU-R BS.1770 integrated loudness
+  (:func:`aeib.dsp.loudness.integrated_loudness_lufs`, equal to pyloudnorm's; a clip shorter than
+  0.4 s is one ungated block). ``nan`` if either signal is gated out entirely (silence).
 * **multi-resolution STFT distance** — mean over FFT sizes 512/1024/2048 (hop = size/4) of spectral
   convergence ``‖|X|−|Y|‖_F / ‖|Y|‖_F`` plus mean ``|log|X| − log|Y||`` (floor 1e-7), the usual
   neural-audio loss; dimensionless.
@@ -41,7 +45,8 @@ import math
 import numpy as np
 import scipy.fft
 
-from aeib.audio import loudness_lufs, to_mono
+from aeib.audio import to_mono
+from aeib.dsp.loudness import integrated_loudness_lufs as loudness_lufs
 from aeib.features import LogMelSpec, frame_signal, mel_filterbank
 
 MEL_FFT = 2048
@@ -87,6 +92,22 @@ def mel_distance_db(estimate: np.ndarray, target: np.ndarray, sample_rate: int) 
     """Mean absolute log-mel difference in dB."""
     est, tgt = _pair(estimate, target)
     log_est = 10 * np.log10(mel_power(est, sample_rate) + POWER_FLOOR)
+    log_tgt = 10 * np.log10(mel_power(tgt, sample_rate) + POWER_FLOOR)
+    return float(np.mean(np.abs(log_est - log_tgt)))
+
+
+def _matched_log_mel(mel: np.ndarray, gain_db: float) -> np.ndarray:
+    """Log-mel (dB) of a signal whose mel power is ``mel``, scaled by ``gain_db``."""
+    return 10 * np.log10(mel * 10.0 ** (gain_db / 10.0) + POWER_FLOOR)
+
+
+def mel_distance_matched_db(estimate: np.ndarray, target: np.ndarray, sample_rate: int) -> float:
+    """Mel distance (dB) after scaling ``estimate`` to the target's integrated loudness; ``nan`` for silence."""
+    est, tgt = _pair(estimate, target)
+    gain_db = loudness_lufs(tgt, sample_rate) - loudness_lufs(est, sample_rate)
+    if not math.isfinite(gain_db):
+        return float("nan")
+    log_est = _matched_log_mel(mel_power(est, sample_rate), gain_db)
     log_tgt = 10 * np.log10(mel_power(tgt, sample_rate) + POWER_FLOOR)
     return float(np.mean(np.abs(log_est - log_tgt)))
 
@@ -137,7 +158,7 @@ def mrstft_distance(estimate: np.ndarray, target: np.ndarray, fft_sizes: tuple[i
     return float(total / len(fft_sizes))
 
 
-METRICS = ("mel_distance_db", "centroid_error_hz", "rms_error_db", "loudness_error_lu", "mrstft")
+METRICS = ("mel_distance_db", "mel_distance_matched_db", "centroid_error_hz", "rms_error_db", "loudness_error_lu", "mrstft")
 """Names of the metrics :func:`compare` returns, in report order."""
 
 
@@ -145,6 +166,7 @@ def compare(estimate: np.ndarray, target: np.ndarray, sample_rate: int) -> dict[
     """Every metric for one estimate/target pair (lower is better for all)."""
     return {
         "mel_distance_db": mel_distance_db(estimate, target, sample_rate),
+        "mel_distance_matched_db": mel_distance_matched_db(estimate, target, sample_rate),
         "centroid_error_hz": spectral_centroid_error_hz(estimate, target, sample_rate),
         "rms_error_db": rms_error_db(estimate, target),
         "loudness_error_lu": loudness_error_lu(estimate, target, sample_rate),
@@ -243,8 +265,8 @@ class TargetScorer:
             total += convergence + np.mean(np.abs(np.log(mag + 1e-7) - self._log_mags[n_fft]))
         return float(total / len(MRSTFT_SIZES))
 
-    def _mel_from(self, power_2048: np.ndarray) -> float:
-        log_mel = 10 * np.log10(power_2048 @ self._filterbank + POWER_FLOOR)
+    def _mel_from(self, power_2048: np.ndarray, gain_db: float = 0.0) -> float:
+        log_mel = _matched_log_mel(power_2048 @ self._filterbank, gain_db)
         return float(np.mean(np.abs(log_mel - self._log_mel)))
 
     def mrstft(self, estimate: np.ndarray) -> float:
@@ -264,6 +286,7 @@ class TargetScorer:
         finite = math.isfinite(lufs) and math.isfinite(self._lufs)
         return {
             "mel_distance_db": self._mel_from(power_2048),
+            "mel_distance_matched_db": self._mel_from(power_2048, self._lufs - lufs) if finite else float("nan"),
             "centroid_error_hz": abs(self._centroid(power_2048) - self._centroid_hz),
             "rms_error_db": abs(rms_db(est) - self._rms_db),
             "loudness_error_lu": abs(lufs - self._lufs) if finite else float("nan"),

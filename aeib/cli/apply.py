@@ -10,10 +10,9 @@ from tqdm import tqdm
 
 from aeib.audio import (AtomicAudioWriter, audio_info, check_finite, check_output_path, header_overstates_length,
                         iter_blocks, output_format, same_file)
-from aeib.dsp import ChainProcessor
 from aeib.dsp.processor import MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ
 from aeib.errors import AudioError, OutputError
-from aeib.settings import load_params, preset_names
+from aeib.settings import load_setting, preset_names
 
 BLOCK_FRAMES = 1 << 16
 """Frames read, processed and written at a time: memory use does not grow with file length."""
@@ -27,6 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "defaults) to INPUT at its own sample rate and channel count, streaming in blocks. "
         "The output container follows OUTPUT's extension (.wav, .flac, .aiff, .ogg, .opus), or INPUT's "
         "when OUTPUT has none; WAV/AIFF output is 32-bit float if the input was float, else 24-bit PCM. "
+        "A version 2 file (written by `aeib enhance --params-out`) also carries the strength (0 copies "
+        "INPUT through unchanged) and the loudness gain, so the output of that enhance is reproduced exactly. "
         "The output is written to a temporary file and renamed into place only when complete.",
     )
     parser.add_argument("input", metavar="INPUT", help="audio file to process (WAV, FLAC, OGG, Opus, AIFF)")
@@ -53,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
         if same_file(args.plot, args.input) or same_file(args.plot, args.output):
             raise OutputError(f"--plot {args.plot} would overwrite the input or the output; choose another path")
         check_output_path(args.plot)
-    params = load_params(args.params)
+    setting = load_setting(args.params)
+    params = setting.applied_params()
     if not MIN_SAMPLE_RATE_HZ <= info.sample_rate <= MAX_SAMPLE_RATE_HZ:
         raise AudioError(f"{info.path}: sample rate {info.sample_rate} Hz is outside the supported "
                          f"{MIN_SAMPLE_RATE_HZ}–{MAX_SAMPLE_RATE_HZ} Hz")
@@ -62,14 +64,16 @@ def run(args: argparse.Namespace) -> int:
     container, subtype = output_format(args.output, info, args.float_output)
 
     started = time.perf_counter()
-    chain = ChainProcessor(info.sample_rate, info.channels, params)
+    from aeib.api import setting_processor
+
+    process = setting_processor(setting, info.sample_rate, info.channels)
     frames = 0
     with AtomicAudioWriter(args.output, info.sample_rate, info.channels, container, subtype) as writer, \
             tqdm(total=info.frames, unit="frame", unit_scale=True, desc="apply", leave=False,
                  disable=args.quiet or None, file=sys.stderr) as bar:
         for block in iter_blocks(info.path, BLOCK_FRAMES):
             check_finite(block, info.path)
-            writer.write(chain.process_block(block))
+            writer.write(process(block))
             frames += block.shape[0]
             bar.update(block.shape[0])
         if frames == 0:  # header claimed frames but none could be read; raised before the output is kept

@@ -52,6 +52,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", metavar="PATH",
                         help="analyzer bundle (.json, or .tflite with its JSON beside it) written by "
                         "`aeib export`; default: the model shipped with aeib")
+    parser.add_argument("--strength", type=float, default=1.0, metavar="S",
+                        help="0…1 (default 1): how far the setting moves from neutral — gains, ratio and "
+                        "makeup are scaled toward their neutral values; 0.5 is gentler, 0 leaves the "
+                        "audio untouched (bit for bit). Written into --params-out")
+    parser.add_argument("--loudness", default="auto", metavar="LUFS|keep|off",
+                        help="loudness stage after the compressor: bring the integrated loudness (ITU BS.1770) "
+                        "to LUFS, to the input's own (keep), or to the reference's (default with --reference; "
+                        "without one −16 LUFS); a boost stops at −1 dBTP true peak; off disables it. The "
+                        "measured gain is written into --params-out")
     parser.add_argument("--adaptive", action="store_true",
                         help="let the setting change slowly over time (windows every --hop seconds, "
                         "Gaussian smoothing of --smoothing seconds) instead of one setting for the whole file")
@@ -96,7 +105,12 @@ def _check_side_output(path: str | None, inputs: list[Path], what: str) -> None:
 
 
 def _options(args: argparse.Namespace):
+    from aeib.dsp.schema import check_strength
     from aeib.runtime import AnalysisOptions
+    from aeib.runtime.render import check_loudness
+
+    check_strength(args.strength)  # bad --strength/--loudness: one error line before any work
+    check_loudness(args.loudness)
 
     return AnalysisOptions(max_windows=args.max_windows, hop_s=args.hop, smoothing_s=args.smoothing)
 
@@ -104,15 +118,16 @@ def _options(args: argparse.Namespace):
 def _enhance_one(model, source: Path, output: Path, params_out: Path | None, plot: Path | None,
                  args: argparse.Namespace, options, progress: bool):
     from aeib.audio import atomic_output
-    from aeib.runtime import enhance_file
-    from aeib.settings import params_to_json
+    from aeib.api import Enhancer
+    from aeib.settings import setting_to_json
 
-    result = enhance_file(source, output, model, reference=args.reference, style=args.style,
-                          adaptive=args.adaptive, options=options, float_output=args.float_output,
-                          spectra=plot is not None, progress=progress, warn=_warner(args.quiet))
+    enhancer = Enhancer(model, reference=args.reference, style=args.style, strength=args.strength,
+                        loudness=args.loudness, adaptive=args.adaptive)
+    result = enhancer.enhance_file(source, output, options=options, float_output=args.float_output,
+                                   spectra=plot is not None, progress=progress, warn=_warner(args.quiet))
     if params_out is not None:
         with atomic_output(params_out) as tmp:
-            tmp.write_text(params_to_json(result.params), encoding="utf-8")
+            tmp.write_text(setting_to_json(result.setting), encoding="utf-8")
     if plot is not None:
         from aeib.plots import plot_enhancement
 

@@ -1,4 +1,7 @@
-"""The processing chain: registered processors in order, then the fixed safety limiter.
+"""The processing chain: registered processors in order, the loudness stage, then the fixed safety limiter.
+
+The loudness stage (:mod:`aeib.dsp.loudness`) is a measured gain, not a schema parameter: 0 dB (the
+default) is exactly transparent; streaming callers may let it follow a loudness target.
 
 Whole-signal use::
 
@@ -22,6 +25,7 @@ import numpy as np
 from aeib.dsp import compressor as _compressor  # noqa: F401
 from aeib.dsp import eq as _eq  # noqa: F401
 from aeib.dsp.limiter import SafetyLimiter
+from aeib.dsp.loudness import LoudnessStage
 from aeib.dsp.processor import get_processor_class
 from aeib.dsp.schema import ParameterSchema
 
@@ -63,14 +67,19 @@ class ChainProcessor:
             rest) or a full physical vector in schema order.
         processors: Processor names in order; the safety limiter is always appended.
         limiter: Set False to drop the safety limiter (for analysis and tests only).
+        loudness_gain_db: Gain of the loudness stage (after the processors, before the limiter), dB.
+        loudness_target_lufs: ``None`` keeps that gain fixed; a number lets the stage follow the
+            short-term loudness to this target (streaming, see :class:`~aeib.dsp.loudness.LoudnessStage`).
     """
 
     def __init__(self, sample_rate: float, channels: int, params: Params = None,
-                 processors: Sequence[str] = DEFAULT_CHAIN, limiter: bool = True):
+                 processors: Sequence[str] = DEFAULT_CHAIN, limiter: bool = True, *,
+                 loudness_gain_db: float = 0.0, loudness_target_lufs: float | None = None):
         self.sample_rate = float(sample_rate)
         self.channels = int(channels)
         self.schema = CHAIN_SCHEMA if tuple(processors) == DEFAULT_CHAIN else build_schema(processors)
         self._stages = [get_processor_class(name)(sample_rate, channels) for name in processors]
+        self.loudness = LoudnessStage(sample_rate, channels, loudness_gain_db, loudness_target_lufs)
         self._limiter = SafetyLimiter(sample_rate) if limiter else None
         self.set_params(params)
 
@@ -87,6 +96,7 @@ class ChainProcessor:
         """Clear all filter, envelope and limiter state."""
         for stage in self._stages:
             stage.reset()
+        self.loudness.reset()
         if self._limiter is not None:
             self._limiter.reset()
 
@@ -113,6 +123,7 @@ class ChainProcessor:
             chunk = audio[start:start + CHUNK_SAMPLES]
             for stage in self._stages:
                 chunk = stage.process_block(chunk, self._params)
+            chunk = self.loudness.process_block(chunk)
             if self._limiter is not None:
                 chunk = self._limiter.process_block(chunk)
             out[start:start + CHUNK_SAMPLES] = chunk
@@ -120,7 +131,8 @@ class ChainProcessor:
 
 
 def process(audio: np.ndarray, sample_rate: float, params: Params = None, *,
-            processors: Sequence[str] = DEFAULT_CHAIN, limiter: bool = True) -> np.ndarray:
+            processors: Sequence[str] = DEFAULT_CHAIN, limiter: bool = True,
+            loudness_gain_db: float = 0.0) -> np.ndarray:
     """Run the whole chain over a complete signal.
 
     Args:
@@ -130,6 +142,8 @@ def process(audio: np.ndarray, sample_rate: float, params: Params = None, *,
             physical vector in schema order; ``None`` means the neutral setting.
         processors: Processor names in order (default EQ → compressor).
         limiter: Set False to skip the output safety limiter.
+        loudness_gain_db: Gain of the loudness stage before the limiter, dB (e.g. from
+            :func:`aeib.dsp.loudness.loudness_gain_db`).
 
     Returns:
         Processed audio with the shape of ``audio`` (float32 in → float32 out, else float64).
@@ -139,7 +153,8 @@ def process(audio: np.ndarray, sample_rate: float, params: Params = None, *,
         ValueError: for a badly shaped or non-float signal or an unsupported sample rate.
     """
     channels = 1 if np.ndim(audio) == 1 else np.shape(audio)[1]
-    chain = ChainProcessor(sample_rate, channels, params, processors=processors, limiter=limiter)
+    chain = ChainProcessor(sample_rate, channels, params, processors=processors, limiter=limiter,
+                           loudness_gain_db=loudness_gain_db)
     return chain.process_block(audio)
 
 

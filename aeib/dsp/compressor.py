@@ -37,11 +37,11 @@ _LEVEL_FLOOR = math.exp(LEVEL_FLOOR_DB / _DB_PER_NEPER)
 
 SPECS = (
     ParamSpec("comp.threshold_db", "dB", -60.0, 0.0, "lin", 0.0, "compressor threshold (dBFS)"),
-    ParamSpec("comp.ratio", ":1", 1.0, 20.0, "log", 1.0, "compression ratio (1 = no compression)"),
+    ParamSpec("comp.ratio", ":1", 1.0, 20.0, "log", 1.0, "compression ratio (1 = no compression)", neutral=True),
     ParamSpec("comp.attack_ms", "ms", 0.1, 100.0, "log", 5.0, "attack time constant"),
     ParamSpec("comp.release_ms", "ms", 10.0, 1000.0, "log", 100.0, "release time constant"),
     ParamSpec("comp.knee_db", "dB", 0.0, 18.0, "lin", 6.0, "soft-knee width"),
-    ParamSpec("comp.makeup_db", "dB", -12.0, 24.0, "lin", 0.0, "makeup gain"),
+    ParamSpec("comp.makeup_db", "dB", -12.0, 24.0, "lin", 0.0, "makeup gain", neutral=True),
 )
 
 

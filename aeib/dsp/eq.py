@@ -40,7 +40,8 @@ def _band_specs() -> tuple[ParamSpec, ...]:
         label = {"low_shelf": "low shelf", "high_shelf": "high shelf"}.get(kind, f"peaking {band}")
         freq_name = "center_hz" if kind == "peak" else "cutoff_hz"
         specs += [
-            ParamSpec(f"eq.{band}.gain_db", "dB", -GAIN_RANGE_DB, GAIN_RANGE_DB, "lin", 0.0, f"{label} gain"),
+            ParamSpec(f"eq.{band}.gain_db", "dB", -GAIN_RANGE_DB, GAIN_RANGE_DB, "lin", 0.0, f"{label} gain",
+                      neutral=True),
             ParamSpec(f"eq.{band}.{freq_name}", "Hz", f_min, f_max, "log", f_default, f"{label} frequency"),
             ParamSpec(f"eq.{band}.q", "", q_min, q_max, "log", q_default, f"{label} quality factor"),
         ]

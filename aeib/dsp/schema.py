@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 import reprlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -39,6 +39,10 @@ class ParamSpec:
         scale: ``"lin"`` or ``"log"``; ``"log"`` needs ``min > 0``.
         default: Neutral value (the setting that leaves audio unchanged where one exists).
         description: One line for ``aeib params``.
+        neutral: True if ``default`` is a true no-op of the processor (a gain of 0 dB, a ratio of
+            1:1), so that moving the value towards it makes the processing gentler
+            (:meth:`ParameterSchema.toward_neutral`). A property of the processor, not of the
+            model contract: it is not compared and not written to JSON.
     """
 
     name: str
@@ -48,6 +52,7 @@ class ParamSpec:
     scale: str
     default: float
     description: str = ""
+    neutral: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.scale not in _SCALES:
@@ -91,6 +96,20 @@ class ParamSpec:
                 f"[{self.min:g}, {self.max:g}] {self.unit}".rstrip()
             )
         return min(max(value, self.min), self.max)
+
+
+def check_strength(strength: object) -> float:
+    """``strength`` as a float in [0, 1] (1 = the full setting, 0 = neutral).
+
+    Raises:
+        ParameterError: if it is not a number in [0, 1].
+    """
+    if isinstance(strength, bool) or not isinstance(strength, (int, float, np.integer, np.floating)):
+        raise ParameterError(f"strength must be a number from 0 to 1, got {reprlib.repr(strength)}")
+    value = float(strength)
+    if not 0.0 <= value <= 1.0:  # also refuses nan
+        raise ParameterError(f"strength must be from 0 to 1, got {value:g}")
+    return value
 
 
 class ParameterSchema:
@@ -202,6 +221,54 @@ class ParameterSchema:
             [spec.from_normalized(normalized[..., i]) for i, spec in enumerate(self._specs)], axis=-1
         )
 
+    def toward_neutral01(self, params01: np.ndarray, strength: float) -> np.ndarray:
+        """Scale a normalized setting toward neutral: the strength control.
+
+        Every parameter with a neutral value (:attr:`ParamSpec.neutral`: gains, ratio, makeup) moves to
+        ``n0 + strength · (n − n0)`` in normalized units, where ``n0`` is its neutral value's
+        normalized position; the others (frequencies, Q, time constants, ...) are left as they are.
+        Strength 1 returns the setting unchanged, strength 0 the neutral value exactly, 0.5 half way
+        (for the log-scaled ratio: the geometric mean, ``ratio ** 0.5``).
+
+        Args:
+            params01: float[..., n_params] normalized setting(s).
+            strength: In [0, 1].
+
+        Returns:
+            float64[..., n_params].
+
+        Raises:
+            ParameterError: for a strength outside [0, 1] or not a number.
+        """
+        strength = check_strength(strength)
+        params01 = np.array(params01, dtype=np.float64)
+        self._check_last_axis(params01)
+        for i, spec in enumerate(self._specs):
+            if spec.neutral and strength != 1.0:
+                neutral01 = float(spec.to_normalized(spec.default))
+                params01[..., i] = neutral01 + strength * (params01[..., i] - neutral01)
+        return params01
+
+    def toward_neutral(self, values: Mapping[str, object] | Sequence[float] | np.ndarray,
+                       strength: float) -> dict[str, float]:
+        """:meth:`toward_neutral01` on a physical setting (partial mapping or vector) → complete mapping.
+
+        Parameters without a neutral value keep their physical value exactly; at strength 0 the
+        neutral ones are exactly their defaults, at strength 1 the setting is returned unchanged.
+        """
+        strength = check_strength(strength)
+        physical = self.to_vector(values)
+        scaled = self.denormalize(self.toward_neutral01(self.normalize(physical), strength))
+        out = {}
+        for i, spec in enumerate(self._specs):
+            if not spec.neutral or strength == 1.0:
+                out[spec.name] = float(physical[i])
+            elif strength == 0.0:
+                out[spec.name] = float(spec.default)
+            else:
+                out[spec.name] = float(scaled[i])
+        return out
+
     def sample_normalized(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
         """Uniform random normalized vector(s): shape (n_params,) or (size, n_params)."""
         shape = (len(self),) if size is None else (size, len(self))
@@ -214,7 +281,8 @@ class ParameterSchema:
     # -- serialization --------------------------------------------------------------------------
     def to_json_dict(self) -> dict:
         """A JSON-ready description of the schema (used by `aeib params --json` and export metadata)."""
-        return {"format_version": SCHEMA_FORMAT_VERSION, "parameters": [asdict(spec) for spec in self._specs]}
+        parameters = [{k: v for k, v in asdict(spec).items() if k != "neutral"} for spec in self._specs]
+        return {"format_version": SCHEMA_FORMAT_VERSION, "parameters": parameters}
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_json_dict(), indent=indent)

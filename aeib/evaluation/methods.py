@@ -9,6 +9,11 @@ used (physical units), which the settings comparison uses. The trained models ar
   "setting" is the neutral one.
 * ``rb-dsp`` — :func:`aeib.baselines.rule_based.rule_based_params` from input and reference, applied
   with the product chain (safety limiter on).
+
+Every method that uses the project's chain (``rb-dsp``, ``oracle``, the models) runs it as the product
+does with a reference (:func:`chain_output`): EQ → compressor → the measured loudness stage aimed at
+the *reference's* integrated loudness (:mod:`aeib.dsp.loudness`, −1 dBTP boost ceiling) → safety
+limiter — as Matchering matches the reference's level, so level is compared on equal terms.
 * ``matchering`` — the Matchering 2 library (optional, ``pip install 'aeib[eval]'``) on the same
   input and reference, run on temporary 44.1 kHz stereo float WAV files (its required format) with
   its default limiter, the result converted back to mono at the evaluation rate. Not installed: the
@@ -31,6 +36,7 @@ from aeib.audio import resample, to_mono
 from aeib.baselines.oracle import OracleConfig, oracle_params
 from aeib.baselines.rule_based import rule_based_params
 from aeib.dsp import CHAIN_SCHEMA, process
+from aeib.dsp.loudness import integrated_loudness_lufs, loudness_gain_db
 from aeib.evaluation.datasets import EvalExample
 
 BASELINES = ("input", "rb-dsp", "matchering", "oracle")
@@ -76,6 +82,22 @@ class Shared:
             self.rb_dsp_s = time.perf_counter() - started
             self.rb_dsp_cpu_s = time.process_time() - started_cpu
         return self.rb_dsp_params
+
+
+def chain_output(example: EvalExample, params) -> np.ndarray:
+    """The product chain on ``example.input`` with the loudness stage aimed at the reference's loudness.
+
+    Args:
+        example: The test case (its input, reference and rate are used).
+        params: Chain setting (physical mapping or vector).
+
+    Returns:
+        float32[samples], the input's length.
+    """
+    rate = example.sample_rate
+    before_stage = process(example.input, rate, params, limiter=False)
+    gain = loudness_gain_db(before_stage, rate, integrated_loudness_lufs(example.reference, rate))
+    return process(example.input, rate, params, loudness_gain_db=gain).astype(np.float32)
 
 
 class Method:
@@ -128,7 +150,7 @@ class RuleBasedMethod(Method):
 
     def run(self, example: EvalExample, shared: Shared) -> MethodOutput:
         params = shared.rule_based(example)
-        return MethodOutput(process(example.input, example.sample_rate, params), params)
+        return MethodOutput(chain_output(example, params), params)
 
 
 def _import_matchering():
@@ -180,7 +202,7 @@ class OracleMethod(Method):
     def run(self, example: EvalExample, shared: Shared) -> MethodOutput:
         starts = {"rb-dsp": shared.rule_based(example)} if "rb-dsp" in self.config.starts else {}
         result = oracle_params(example.input, example.target, example.sample_rate, self.config, start_params=starts)
-        return MethodOutput(process(example.input, example.sample_rate, result.params), result.params)
+        return MethodOutput(chain_output(example, result.params), result.params)
 
 
 def make_baselines(names: list[str] | tuple[str, ...], oracle: OracleConfig = OracleConfig()) -> list[Method]:

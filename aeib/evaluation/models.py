@@ -2,7 +2,8 @@
 
 Both predict a normalized setting (``float[24]`` in ``CHAIN_SCHEMA`` order) from the input and the
 reference at the *model's* rate (resampled from the evaluation rate when they differ), then apply
-it with the product chain (safety limiter on) to the input at the evaluation rate — physical
+it with the product chain (loudness stage aimed at the reference, safety limiter on;
+:func:`~aeib.evaluation.methods.chain_output`) to the input at the evaluation rate — physical
 settings do not depend on the rate.
 
 * **Keras** (``.keras`` file, or a run/checkpoint folder holding ``best.keras`` or ``last.keras``):
@@ -24,11 +25,11 @@ import numpy as np
 
 from aeib.audio import resample
 from aeib.data.manifest import file_sha256
-from aeib.dsp import CHAIN_SCHEMA, process
+from aeib.dsp import CHAIN_SCHEMA
 from aeib.errors import AeibError
 from aeib.jsonio import read_json
 from aeib.evaluation.datasets import EvalExample
-from aeib.evaluation.methods import Method, MethodOutput, Shared
+from aeib.evaluation.methods import Method, MethodOutput, Shared, chain_output
 
 KERAS_CHECKPOINTS = ("best.keras", "last.keras")
 """Files looked for, in this order, when a Keras model is given as a folder."""
@@ -41,7 +42,7 @@ class ModelLoadError(AeibError):
 def _apply(example: EvalExample, params01: np.ndarray) -> MethodOutput:
     physical = CHAIN_SCHEMA.denormalize(np.clip(np.asarray(params01, dtype=np.float64), 0.0, 1.0))
     params = CHAIN_SCHEMA.to_dict(physical)
-    return MethodOutput(process(example.input, example.sample_rate, physical), params)
+    return MethodOutput(chain_output(example, physical), params)
 
 
 class KerasModelMethod(Method):

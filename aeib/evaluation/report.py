@@ -33,6 +33,7 @@ MIN_REDUCIBLE = 1e-6
 """Input means at or below this (in the metric's unit) get no reduction (shown as –)."""
 METRIC_LABELS = {
     "mel_distance_db": "mel distance (dB)",
+    "mel_distance_matched_db": "loudness-matched mel (dB)",
     "centroid_error_hz": "centroid error (Hz)",
     "rms_error_db": "RMS error (dB)",
     "loudness_error_lu": "loudness error (LU)",

@@ -24,11 +24,12 @@ from pathlib import Path
 import numpy as np
 import scipy.ndimage
 
-from aeib.audio import AudioInfo, audio_info, check_finite, iter_blocks
+from aeib.audio import AudioInfo, check_finite
 from aeib.errors import AudioError, ParameterError
 from aeib.runtime.errors import WarnFn, default_warn
 from aeib.runtime.model import AnalyzerModel
-from aeib.runtime.windows import hop_starts, level_dbfs, mono_float32, read_model_window, spread_starts, window_frames
+from aeib.runtime.windows import (ArrayAudio, hop_starts, level_dbfs, mono_float32, read_model_window, source_blocks,
+                                  source_info, spread_starts, window_frames)
 
 
 @dataclass(frozen=True)
@@ -126,11 +127,11 @@ def _check_long_enough(info: AudioInfo, model: AnalyzerModel, what: str) -> None
                          f"the analyzer needs at least {model.min_samples / model.sample_rate * 1000:.0f} ms)")
 
 
-def _scan_loudest(info: AudioInfo, window: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+def _scan_loudest(source, info: AudioInfo, window: int, count: int) -> tuple[np.ndarray, np.ndarray]:
     """Stream the whole file in window-sized blocks; the ``count`` loudest blocks' starts and levels."""
     starts, levels = [], []
     start = 0
-    for block in iter_blocks(info.path, window):
+    for block in source_blocks(source, window):
         check_finite(block, info.path)
         starts.append(start)
         levels.append(level_dbfs(mono_float32(block)))
@@ -139,14 +140,14 @@ def _scan_loudest(info: AudioInfo, window: int, count: int) -> tuple[np.ndarray,
     return np.asarray(starts, dtype=np.int64)[np.sort(order)], np.asarray(levels)[np.sort(order)]
 
 
-def _run_windows(model: AnalyzerModel, info: AudioInfo, starts: np.ndarray, window: int,
+def _run_windows(model: AnalyzerModel, source, info: AudioInfo, starts: np.ndarray, window: int,
                  reference_embedding: np.ndarray | None, options: AnalysisOptions,
                  embed: bool = False) -> list[tuple[int, float, float, np.ndarray | None]]:
     """(start, seconds, level, output) per window; output is params01 (or the embedding if ``embed``)
     for windows above the absolute silence threshold, None otherwise."""
     rows = []
     for start in starts:
-        audio = read_model_window(info.path, info, int(start), window, model.sample_rate)
+        audio = read_model_window(source, info, int(start), window, model.sample_rate)
         check_finite(audio, info.path)
         level = level_dbfs(audio)
         output = None
@@ -172,19 +173,19 @@ def _silence_message(what: str, path: Path, loudest_dbfs: float, options: Analys
             f"below the {options.silence_dbfs:.0f} dBFS analysis threshold)")
 
 
-def _fixed_rows(model, info, window, reference_embedding, options, embed=False):
+def _fixed_rows(model, source, info, window, reference_embedding, options, embed=False):
     """Rows of the spread windows; if all are near-silent, the loudest blocks of a full scan."""
     rate = info.sample_rate
     starts = spread_starts(info.frames, window, int(options.spacing_s * rate), options.max_windows)
-    rows = _run_windows(model, info, starts, window, reference_embedding, options, embed)
+    rows = _run_windows(model, source, info, starts, window, reference_embedding, options, embed)
     used = _select(rows, options)
     loudest = max(row[2] for row in rows)
     if not used.any() and info.frames > window * len(starts):
         # The spread windows missed whatever sound there is: look at every block of the file.
-        scan_starts, scan_levels = _scan_loudest(info, window, len(starts))
+        scan_starts, scan_levels = _scan_loudest(source, info, window, len(starts))
         loudest = max(loudest, float(scan_levels.max()))
         if loudest >= options.silence_dbfs:
-            rows = _run_windows(model, info, scan_starts, window, reference_embedding, options, embed)
+            rows = _run_windows(model, source, info, scan_starts, window, reference_embedding, options, embed)
             used = _select(rows, options)
     return rows, used, loudest
 
@@ -194,12 +195,12 @@ def _results(rows, used, rate: int) -> list[WindowResult]:
             for (start, seconds, level, out), flag in zip(rows, used)]
 
 
-def _open_for_analysis(model: AnalyzerModel, path: str | os.PathLike, role: str, warn: WarnFn,
+def _open_for_analysis(model: AnalyzerModel, path: str | os.PathLike | ArrayAudio, role: str, warn: WarnFn,
                        short_note: str) -> tuple[AudioInfo, int, bool]:
     """Checks shared by input and reference analysis: the file's info, its window length in its own
     frames, and whether it is shorter than one window (warned about, ending with ``short_note``)."""
     label = "" if role == "input" else f"{role} "
-    info = audio_info(path)
+    info = source_info(path)
     if info.frames == 0:
         raise AudioError(f"{label}{info.path} holds no audio samples")
     _check_long_enough(info, model, role)
@@ -211,14 +212,14 @@ def _open_for_analysis(model: AnalyzerModel, path: str | os.PathLike, role: str,
     return info, window, short
 
 
-def analyze_file(model: AnalyzerModel, path: str | os.PathLike, reference_embedding: np.ndarray,
+def analyze_file(model: AnalyzerModel, path: str | os.PathLike | ArrayAudio, reference_embedding: np.ndarray,
                  adaptive: bool = False, options: AnalysisOptions = AnalysisOptions(),
                  warn: WarnFn | None = None) -> FileAnalysis:
     """Predict the chain setting for a whole file (any rate, channels, length ≥ one frame).
 
     Args:
         model: The loaded analyzer.
-        path: Audio file.
+        path: Audio file, or in-memory audio (:class:`~aeib.runtime.windows.ArrayAudio`).
         reference_embedding: float[E] target: ``model.style_embedding(...)`` or
             :func:`reference_embedding_from_file`.
         adaptive: Also return a smoothed parameter trajectory over time.
@@ -238,11 +239,11 @@ def analyze_file(model: AnalyzerModel, path: str | os.PathLike, reference_embedd
 
     if adaptive:
         starts = hop_starts(info.frames, window, max(1, int(round(options.hop_s * info.sample_rate))))
-        rows = _run_windows(model, info, starts, window, reference_embedding, options)
+        rows = _run_windows(model, path, info, starts, window, reference_embedding, options)
         used = _select(rows, options)
         loudest = max(row[2] for row in rows)
     else:
-        rows, used, loudest = _fixed_rows(model, info, window, reference_embedding, options)
+        rows, used, loudest = _fixed_rows(model, path, info, window, reference_embedding, options)
     windows = _results(rows, used, info.sample_rate)
     if not used.any():
         message = _silence_message("input", info.path, loudest, options)
@@ -261,7 +262,7 @@ def analyze_file(model: AnalyzerModel, path: str | os.PathLike, reference_embedd
     return FileAnalysis(windows, combined, short=short, times_s=centres_s, trajectory01=np.clip(smoothed, 0.0, 1.0))
 
 
-def reference_embedding_from_file(model: AnalyzerModel, path: str | os.PathLike,
+def reference_embedding_from_file(model: AnalyzerModel, path: str | os.PathLike | ArrayAudio,
                                   options: AnalysisOptions = AnalysisOptions(),
                                   warn: WarnFn | None = None) -> np.ndarray:
     """Embedding of a reference recording: the per-dimension median over its loud windows.
@@ -277,7 +278,7 @@ def reference_embedding_from_file(model: AnalyzerModel, path: str | os.PathLike,
     """
     info, window, _ = _open_for_analysis(model, path, "reference", warn or default_warn,
                                          "it is extended by mirroring")
-    rows, used, loudest = _fixed_rows(model, info, window, None, options, embed=True)
+    rows, used, loudest = _fixed_rows(model, path, info, window, None, options, embed=True)
     if not used.any():
         raise AudioError(_silence_message("reference", info.path, loudest, options)
                          + "; give a reference with music in it")

@@ -9,8 +9,10 @@
 The analysis (:mod:`aeib.runtime.analysis`) reads only its windows, at the model rate. The DSP runs
 at the file's own rate and channel count, block by block (read → process → write), into a
 temporary file renamed over the output only when complete, so memory does not grow with the file's
-length and a failure leaves no partial output. In fixed mode the setting is rounded exactly as
-``--params-out`` writes it, so ``aeib apply --params`` of that file reproduces the output bit for bit.
+length and a failure leaves no partial output. Before that, one pass measures the loudness of the
+chain's output for the loudness stage (:mod:`aeib.runtime.render`). In fixed mode the setting
+(strength and loudness gain included) is rounded exactly as ``--params-out`` writes it, so
+``aeib apply --params`` of that file reproduces the output bit for bit.
 """
 
 from __future__ import annotations
@@ -26,22 +28,18 @@ import numpy as np
 from tqdm import tqdm
 
 from aeib.audio import AtomicAudioWriter, AudioInfo, audio_info, check_finite, iter_blocks, output_format, same_file
-from aeib.dsp import ChainProcessor
 from aeib.dsp.processor import MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ
 from aeib.errors import AudioError, OutputError, ParameterError
 from aeib.runtime.analysis import AnalysisOptions, FileAnalysis, analyze_file, reference_embedding_from_file
 from aeib.runtime.errors import WarnFn, default_warn
-from aeib.runtime.glide import MIN_PIECE_SAMPLES, GlidingChain
 from aeib.runtime.model import AnalyzerModel
 from aeib.runtime.spectrum import LongTermSpectrum
-from aeib.settings import params_to_json, parse_params
+from aeib.runtime.render import Loudness, make_plan
+from aeib.settings import Setting, params_to_json, parse_params
 
 BLOCK_FRAMES = 1 << 16
 """Frames read, processed and written at a time (as ``aeib apply``)."""
 
-ADAPTIVE_BLOCK_S = 0.02
-"""Adaptive mode: the trajectory is read every this many seconds (20 ms sub-blocks); between two
-readings the setting glides in steps of at most :data:`~aeib.runtime.glide.MAX_STEP01`."""
 
 
 @dataclass
@@ -49,14 +47,18 @@ class EnhanceResult:
     """What :func:`enhance_file` did.
 
     Attributes:
-        params: The (fixed, or in adaptive mode the median) setting in physical units.
+        params: The (fixed, or in adaptive mode the median) chain setting run, physical units
+            (scaled toward neutral by the strength).
         analysis: Windows, combined and per-time normalized parameters.
-        mode: ``"fixed"``, ``"adaptive"`` or ``"passthrough"`` (silent input, copied unchanged).
+        mode: ``"fixed"``, ``"adaptive"``, ``"bypass"`` (strength 0: the input copied bit for bit) or
+            ``"passthrough"`` (silent input, copied unchanged).
         target: What the output was steered towards, e.g. ``style clean-live-mix`` or a file name.
         info: The input's header.
         output: The path written.
         seconds: Wall-clock time of the whole call.
         spectra: With ``spectra=True``: ``(freqs_hz, before_db, after_db)`` long-term spectra.
+        setting: What ``--params-out`` writes (full-strength parameters, strength, loudness gain);
+            :func:`aeib.settings.setting_to_json` of it reproduces the output with ``aeib apply``.
     """
 
     params: dict[str, float]
@@ -67,19 +69,7 @@ class EnhanceResult:
     output: Path
     seconds: float = 0.0
     spectra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
-
-
-def _glide_block(glide: GlidingChain, analysis: FileAnalysis, block: np.ndarray, position: int,
-                 sub_block: int, sample_rate: int) -> np.ndarray:
-    """Adaptive mode: process ``block`` (starting at frame ``position``) in sub-blocks, each gliding
-    to the trajectory's value at the sub-block's end."""
-    starts = np.arange(0, block.shape[0], sub_block)
-    ends = np.minimum(starts + sub_block, block.shape[0])
-    targets = analysis.params01_at((position + ends) / sample_rate)
-    out = np.empty_like(block)
-    for start, end, target01 in zip(starts, ends, targets):
-        out[start:end] = glide.process(block[start:end], target01)
-    return out
+    setting: Setting | None = None
 
 
 def rounded_setting(model: AnalyzerModel, params01: np.ndarray) -> dict[str, float]:
@@ -128,6 +118,7 @@ def check_input(input_path: str | os.PathLike, output_path: str | os.PathLike) -
 def enhance_file(input_path: str | os.PathLike, output_path: str | os.PathLike, model: AnalyzerModel, *,
                  reference: str | os.PathLike | None = None, style: str | None = None, adaptive: bool = False,
                  options: AnalysisOptions = AnalysisOptions(), float_output: bool | None = None,
+                 bitrate_kbps: int | None = None, strength: float = 1.0, loudness: Loudness = "auto",
                  spectra: bool = False, progress: bool = False, warn: WarnFn | None = None) -> EnhanceResult:
     """Enhance one file of any length, rate and channel count.
 
@@ -140,6 +131,14 @@ def enhance_file(input_path: str | os.PathLike, output_path: str | os.PathLike, 
         adaptive: Let the setting follow the music over time (smoothed) instead of one fixed setting.
         options: Window placement, silence and smoothing rules.
         float_output: Force float (True) or 24-bit PCM (False) WAV/AIFF; None follows the input.
+        bitrate_kbps: AAC/MP3 bit rate of an ``.m4a``/``.mp3``/``.mp4``/``.mov``/``.mkv`` output
+            (default :data:`aeib.avio.DEFAULT_BITRATE_KBPS`). A video input written to
+            ``.mp4``/``.mov``/``.mkv`` keeps its video stream, copied untouched.
+        strength: 0…1, how far from neutral the setting goes (1: as predicted; 0: the output is the
+            input, bit for bit); see :meth:`aeib.dsp.schema.ParameterSchema.toward_neutral`.
+        loudness: The loudness stage's target: ``"auto"`` (the reference's loudness, or −16 LUFS
+            without one), a number in LUFS, ``"keep"`` (the input's) or ``"off"``; see
+            :mod:`aeib.dsp.loudness`. The gain is measured in a first pass over the file.
         spectra: Also measure the long-term spectra before and after (for the plot).
         progress: Show a tqdm bar on stderr.
         warn: Receives one-line warnings (short input, silence, short reference).
@@ -158,32 +157,27 @@ def enhance_file(input_path: str | os.PathLike, output_path: str | os.PathLike, 
     embedding, target = target_embedding(model, reference, style, options, warn)
     analysis = analyze_file(model, info.path, embedding, adaptive, options, warn)
 
-    params = rounded_setting(model, analysis.params01)
     if analysis.silent:
         warn(f"{analysis.silence_message}; it is copied through unchanged")
-        mode = "passthrough"
-    else:
-        mode = "adaptive" if adaptive else "fixed"
-    before = LongTermSpectrum(info.sample_rate) if spectra else None
-    after = LongTermSpectrum(info.sample_rate) if spectra else None
-    if mode == "adaptive":
-        glide = GlidingChain(ChainProcessor(info.sample_rate, info.channels), model.schema)
-        glide.reset(analysis.params01_at(0.0))
-        sub_block = max(MIN_PIECE_SAMPLES, int(round(ADAPTIVE_BLOCK_S * info.sample_rate)))
-    chain = ChainProcessor(info.sample_rate, info.channels, params) if mode == "fixed" else None
 
-    position = 0
-    with AtomicAudioWriter(output_path, info.sample_rate, info.channels, container, subtype) as writer, \
-            tqdm(total=info.frames, unit="frame", unit_scale=True, desc=f"enhance {info.path.name}",
-                 leave=False, disable=not progress, file=sys.stderr) as bar:
+    def blocks():
         for block in iter_blocks(info.path, BLOCK_FRAMES):
             check_finite(block, info.path)
-            if mode == "fixed":
-                out = chain.process_block(block)
-            elif mode == "adaptive":
-                out = _glide_block(glide, analysis, block, position, sub_block, info.sample_rate)
-            else:
-                out = block
+            yield block
+
+    plan = make_plan(rounded_setting(model, analysis.params01), analysis, info.sample_rate, info.channels, blocks,
+                     adaptive=adaptive, strength=strength, loudness=loudness, reference=reference)
+    process = plan.processor()
+    before = LongTermSpectrum(info.sample_rate) if spectra else None
+    after = LongTermSpectrum(info.sample_rate) if spectra else None
+
+    position = 0
+    with AtomicAudioWriter(output_path, info.sample_rate, info.channels, container, subtype,
+                           bitrate_kbps=bitrate_kbps, video_from=info.path if info.video_codec else None) as writer, \
+            tqdm(total=info.frames, unit="frame", unit_scale=True, desc=f"enhance {info.path.name}",
+                 leave=False, disable=not progress, file=sys.stderr) as bar:
+        for block in blocks():
+            out = process(block)
             writer.write(out)
             if spectra:
                 before.add(block)
@@ -197,5 +191,5 @@ def enhance_file(input_path: str | os.PathLike, output_path: str | os.PathLike, 
     if spectra:
         freqs_hz, before_db = before.level_db()
         measured = (freqs_hz, before_db, after.level_db()[1])
-    return EnhanceResult(params, analysis, mode, target, info, Path(output_path),
-                         time.perf_counter() - started, measured)
+    return EnhanceResult(plan.params, analysis, plan.mode, target, info, Path(output_path),
+                         time.perf_counter() - started, measured, plan.setting)

@@ -22,6 +22,12 @@ interval: that block takes longer); ``background=True`` moves it to a worker thr
 
 **Fixed parameters.** With ``analyze=False`` the parameters stay as given and the output equals
 :func:`aeib.dsp.process` of the whole signal sample for sample.
+
+**Strength and loudness.** Each prediction is scaled toward neutral by ``strength`` before the ramp
+(:meth:`~aeib.dsp.schema.ParameterSchema.toward_neutral01`); strength 0 returns every block
+unchanged (bit for bit, no limiter). With ``loudness_target_lufs`` the chain's loudness stage
+follows a slowly moving short-term loudness estimate of its own input towards that target (causal,
+no lookahead; :class:`~aeib.dsp.loudness.LoudnessStage`), starting from 0 dB.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import numpy as np
 import soxr
 
 from aeib.dsp import ChainProcessor
+from aeib.dsp.schema import check_strength
 from aeib.errors import AudioError, ParameterError
 from aeib.runtime.glide import GlidingChain
 from aeib.runtime.model import AnalyzerModel
@@ -61,13 +68,17 @@ class StreamEnhancer:
             block waits for it (for live audio with short blocks). The prediction then takes effect
             at the first block after it finishes, which depends on timing: outputs are causal but
             no longer bit-reproducible. Call :meth:`close` when done.
+        strength: 0…1: predictions are scaled toward neutral by it; 0 passes blocks through untouched.
+        loudness_target_lufs: Let the loudness stage follow the short-term loudness to this target
+            (LUFS); None keeps it at 0 dB.
     """
 
     def __init__(self, model: AnalyzerModel | None, sample_rate: int, channels: int = 1, *,
                  reference_embedding: np.ndarray | None = None, style: str | None = None,
                  params: Mapping[str, float] | Sequence[float] | None = None, analyze: bool = True,
                  interval_s: float = 3.0, first_analysis_s: float = 1.0, ramp_s: float = 1.0,
-                 history: int = 3, silence_dbfs: float = -60.0, background: bool = False):
+                 history: int = 3, silence_dbfs: float = -60.0, background: bool = False,
+                 strength: float = 1.0, loudness_target_lufs: float | None = None):
         if analyze and model is None:
             raise ParameterError("StreamEnhancer needs a model to analyse (or analyze=False)")
         for name, value in (("interval_s", interval_s), ("first_analysis_s", first_analysis_s)):
@@ -84,9 +95,10 @@ class StreamEnhancer:
         self.interval_s, self.first_analysis_s, self.ramp_s = interval_s, first_analysis_s, ramp_s
         self.history, self.silence_dbfs = history, silence_dbfs
         self.background = bool(background)
+        self.strength = check_strength(strength)
         self._executor: ThreadPoolExecutor | None = None
         self._pending: Future | None = None
-        self._chain = ChainProcessor(sample_rate, channels, params)
+        self._chain = ChainProcessor(sample_rate, channels, params, loudness_target_lufs=loudness_target_lufs)
         self.schema = self._chain.schema
         self._initial01 = self.schema.normalize(self.schema.to_vector(self._chain.params))
         self._initial_params = self._chain.params
@@ -138,6 +150,11 @@ class StreamEnhancer:
         return self._current01.copy()
 
     @property
+    def loudness_gain_db(self) -> float:
+        """The loudness stage's gain at the end of the last block, dB."""
+        return self._chain.loudness.gain_db
+
+    @property
     def target01(self) -> np.ndarray:
         """Where the parameters are gliding to, float64[P]."""
         return self._ramp_to.copy()
@@ -167,6 +184,8 @@ class StreamEnhancer:
         block = np.asarray(block)
         if not np.isfinite(block).all():
             raise AudioError("the stream contains NaN or infinite samples")
+        if self.strength == 0.0:
+            return block.copy()
         n = block.shape[0]
         if self._pending is not None and self._pending.done():
             future, self._pending = self._pending, None
@@ -230,4 +249,4 @@ class StreamEnhancer:
             return
         self.analysis_count += 1
         self._predictions = (self._predictions + [params01.astype(np.float64)])[-self.history:]
-        self._start_ramp(np.median(np.stack(self._predictions), axis=0))
+        self._start_ramp(self.schema.toward_neutral01(np.median(np.stack(self._predictions), axis=0), self.strength))

@@ -13,10 +13,50 @@ import os
 
 import numpy as np
 
-from aeib.audio import AudioInfo, read_frames, resample
+from pathlib import Path
+from typing import Iterator
+
+from aeib.audio import AudioInfo, audio_info, iter_blocks, read_frames, resample
 
 MARGIN_S = 0.01
 """Extra audio read on each side of a window for the resampler, in seconds (cropped afterwards)."""
+
+
+class ArrayAudio:
+    """In-memory audio read the way the analysis reads files (windows, blocks, a header).
+
+    Args:
+        audio: float[samples] or float[samples, channels].
+        sample_rate: Hz.
+        name: How messages name it.
+    """
+
+    def __init__(self, audio: np.ndarray, sample_rate: int, name: str = "the audio"):
+        audio = np.asarray(audio, dtype=np.float32)
+        self.audio = audio[:, None] if audio.ndim == 1 else audio
+        self.info = AudioInfo(Path(name), int(sample_rate), self.audio.shape[1], self.audio.shape[0], "ARRAY", "FLOAT")
+
+    def read_frames(self, start_frame: int, n_frames: int) -> np.ndarray:
+        """As :func:`aeib.audio.read_frames`: float32[n_frames, channels], zeros outside the audio."""
+        out = np.zeros((max(0, n_frames), self.info.channels), dtype=np.float32)
+        first, stop = max(0, start_frame), min(start_frame + n_frames, self.info.frames)
+        if stop > first:
+            out[first - start_frame:stop - start_frame] = self.audio[first:stop]
+        return out
+
+    def iter_blocks(self, block_frames: int) -> Iterator[np.ndarray]:
+        for start in range(0, self.info.frames, block_frames):
+            yield self.audio[start:start + block_frames]
+
+
+def source_info(source) -> AudioInfo:
+    """Header of a file path or an :class:`ArrayAudio`."""
+    return source.info if isinstance(source, ArrayAudio) else audio_info(source)
+
+
+def source_blocks(source, block_frames: int) -> Iterator[np.ndarray]:
+    """float32[frames, channels] blocks of a file path or an :class:`ArrayAudio`."""
+    return source.iter_blocks(block_frames) if isinstance(source, ArrayAudio) else iter_blocks(source, block_frames)
 
 
 def mono_float32(block: np.ndarray) -> np.ndarray:
@@ -74,7 +114,7 @@ def hop_starts(total_frames: int, window: int, hop: int) -> np.ndarray:
     return starts
 
 
-def read_model_window(path: str | os.PathLike, info: AudioInfo, start: int, frames: int, model_rate: int) -> np.ndarray:
+def read_model_window(path: str | os.PathLike | ArrayAudio, info: AudioInfo, start: int, frames: int, model_rate: int) -> np.ndarray:
     """Read ``frames`` frames from ``start`` as mono audio at the model rate.
 
     The range is clipped to the file (no zero padding is added for a file shorter than the window:
@@ -86,7 +126,10 @@ def read_model_window(path: str | os.PathLike, info: AudioInfo, start: int, fram
     start = max(0, int(start))
     frames = max(0, min(int(frames), info.frames - start))
     margin = int(math.ceil(MARGIN_S * info.sample_rate))
-    block = read_frames(path, start - margin, frames + 2 * margin)
+    if isinstance(path, ArrayAudio):
+        block = path.read_frames(start - margin, frames + 2 * margin)
+    else:
+        block = read_frames(path, start - margin, frames + 2 * margin)
     mono = mono_float32(block)
     if info.sample_rate == model_rate:
         return mono[margin:margin + frames]

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+import aeib
 from aeib.cli.enhance import folder_outputs
 from aeib.cli.main import main
-from aeib.dsp import process
-from aeib.settings import load_params
+from tests.conftest import music_like
 from tests.runtime.conftest import bundle_path, cached_bundle  # noqa: F401 (fixtures)
 
 
@@ -38,7 +38,7 @@ def test_enhance_writes_audio_settings_and_plot(make_wav, tmp_path, capsys, cach
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     x, _ = sf.read(src, dtype="float32", always_2d=True)
     y, _ = sf.read(out, dtype="float32", always_2d=True)
-    np.testing.assert_array_equal(y, process(x, 44_100, load_params(params)))
+    np.testing.assert_array_equal(y, aeib.apply(x, 44_100, params))  # strength and loudness gain included
 
 
 def test_apply_with_params_out_reproduces_enhance(make_wav, tmp_path, capsys, cached_bundle):
@@ -153,3 +153,39 @@ def test_help_lists_every_option(capsys):
     text = capsys.readouterr().out
     for option in ("--reference", "--style", "--params-out", "--plot", "--model", "--adaptive", "--threads"):
         assert option in text
+
+
+def test_strength_zero_writes_the_input_bit_for_bit(make_wav, tmp_path, capsys, cached_bundle):
+    x = music_like(2.0, 48_000, 2)
+    src = make_wav(audio=x / np.abs(x).max(), subtype="PCM_16")  # peaks at full scale: the limiter would act
+    out, params = tmp_path / "out.wav", tmp_path / "p.json"
+    assert _run(capsys, "enhance", src, "-o", out, "--model", cached_bundle, "--strength", "0", "--params-out", params,
+                "-q")[0] == 0
+    np.testing.assert_array_equal(sf.read(out, dtype="int32")[0], sf.read(src, dtype="int32")[0])
+    assert json.loads(params.read_text())["strength"] == 0.0
+    assert _run(capsys, "apply", src, "-o", tmp_path / "a.wav", "--params", params, "-q")[0] == 0
+    np.testing.assert_array_equal(sf.read(tmp_path / "a.wav", dtype="int32")[0], sf.read(src, dtype="int32")[0])
+
+
+def test_loudness_target_strength_and_params_out(make_wav, tmp_path, capsys, cached_bundle):
+    from aeib.dsp.loudness import integrated_loudness_lufs
+
+    src = make_wav(seconds=3.0, sample_rate=44_100, subtype="FLOAT")
+    out, params = tmp_path / "out.wav", tmp_path / "p.json"
+    assert _run(capsys, "enhance", src, "-o", out, "--model", cached_bundle, "--loudness", "-20", "--strength", "0.5",
+                "--params-out", params, "-q")[0] == 0
+    y, rate = sf.read(out, dtype="float32")
+    assert integrated_loudness_lufs(y, rate) == pytest.approx(-20.0, abs=0.5)
+    saved = json.loads(params.read_text())
+    assert saved["strength"] == 0.5 and saved["loudness"]["mode"] == "lufs" and saved["loudness"]["target_lufs"] == -20.0
+    assert _run(capsys, "apply", src, "-o", tmp_path / "a.wav", "--params", params, "-q")[0] == 0
+    np.testing.assert_array_equal(sf.read(tmp_path / "a.wav", dtype="float32")[0], y)
+
+
+@pytest.mark.parametrize("flag, value, message", [("--strength", "1.5", "strength must be from 0 to 1"),
+                                                  ("--strength", "nan", "strength must be from 0 to 1"),
+                                                  ("--loudness", "loud", "loudness must be a level in LUFS"),
+                                                  ("--loudness", "-80", "outside -60…0 LUFS")])
+def test_bad_strength_or_loudness_is_one_error_line(make_wav, tmp_path, capsys, cached_bundle, flag, value, message):
+    line = _bad(capsys, tmp_path, "enhance", make_wav(), "-o", tmp_path / "o.wav", "--model", cached_bundle, flag, value)
+    assert message in line

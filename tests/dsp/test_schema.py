@@ -95,3 +95,26 @@ def test_spec_validation():
         ParamSpec("a.b", "", 0.0, 1.0, "cubic", 0.5)
     with pytest.raises(ValueError):
         ParameterSchema([ParamSpec("a.b", "", 0, 1, "lin", 0), ParamSpec("a.b", "", 0, 1, "lin", 0)])
+
+
+# -- strength: scaling toward neutral ------------------------------------------------------------------
+
+def test_strength_scales_only_parameters_with_a_neutral_value():
+    setting = CHAIN_SCHEMA.complete({"eq.band2.gain_db": -8.0, "eq.band2.center_hz": 300.0, "comp.ratio": 4.0,
+                                     "comp.makeup_db": 6.0, "comp.threshold_db": -20.0, "comp.attack_ms": 2.0})
+    assert CHAIN_SCHEMA.toward_neutral(setting, 1.0) == setting
+    assert {n: v for n, v in CHAIN_SCHEMA.toward_neutral(setting, 0.0).items() if CHAIN_SCHEMA[n].neutral} == \
+        {n: CHAIN_SCHEMA[n].default for n in CHAIN_SCHEMA.names if CHAIN_SCHEMA[n].neutral}
+    half = CHAIN_SCHEMA.toward_neutral(setting, 0.5)
+    assert half["eq.band2.gain_db"] == pytest.approx(-4.0)
+    assert half["comp.makeup_db"] == pytest.approx(3.0)
+    assert half["comp.ratio"] == pytest.approx(2.0)  # log-scaled: half way in normalized units is √4
+    for name in ("eq.band2.center_hz", "comp.threshold_db", "comp.attack_ms"):
+        assert half[name] == setting[name] and CHAIN_SCHEMA.toward_neutral(setting, 0.0)[name] == setting[name]
+    assert sorted(s.name.split(".")[-1] for s in CHAIN_SCHEMA if s.neutral) == ["gain_db"] * 6 + ["makeup_db", "ratio"]
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, float("nan"), "1", True, None])
+def test_strength_outside_0_1_is_refused(bad):
+    with pytest.raises(ParameterError, match="strength"):
+        CHAIN_SCHEMA.toward_neutral({}, bad)

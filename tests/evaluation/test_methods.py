@@ -39,8 +39,8 @@ def test_oracle_beats_the_input_on_a_known_eq_gain():
     output = oracle.run(example, Shared())
     before = compare(example.input, clean, RATE)
     after = compare(output.audio, clean, RATE)
-    assert after["mel_distance_db"] < 0.5 * before["mel_distance_db"]
-    assert after["mrstft"] < before["mrstft"]
+    # The output is brought to the reference's loudness (another clip here), so compare tone at equal loudness.
+    assert after["mel_distance_matched_db"] < 0.5 * before["mel_distance_matched_db"]
     # ... and it got there by undoing the bell, not by some other route.
     assert eq_inversion_error_db(damage, output.params, RATE) < 0.5 * eq_inversion_error_db(damage, None, RATE)
 

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import aeib.runtime
-from aeib.dsp import CHAIN_SCHEMA, process
-from aeib.evaluation.methods import Shared
+from aeib.dsp import CHAIN_SCHEMA
+from aeib.evaluation.methods import Shared, chain_output
 from aeib.evaluation.models import KerasModelMethod, ModelLoadError, RuntimeModelMethod, model_method
 from aeib.runtime.bundle import DEFAULT_MODEL_DIR
 
@@ -41,7 +41,7 @@ def test_runtime_adapter_follows_the_contract(monkeypatch, examples):
     output = method.run(example, Shared())
     assert output.params["eq.high_shelf.gain_db"] == pytest.approx(6.0, abs=1e-3)
     assert [c for c in fake.calls] == [("embed", 4_000)] * 2 + [("predict01", 4_000)] * 2
-    expected = process(example.input, example.sample_rate, output.params)
+    expected = chain_output(example, output.params)  # the chain with the loudness stage
     assert np.allclose(output.audio, expected, atol=1e-6)
 
 

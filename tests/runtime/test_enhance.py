@@ -16,6 +16,11 @@ def _write(tmp_path, audio, rate, name="in.wav", subtype="FLOAT"):
     return path
 
 
+def _chain(audio, rate, result):
+    """The chain with the result's setting and loudness gain."""
+    return process(audio, rate, result.params, loudness_gain_db=result.setting.loudness.gain_db)
+
+
 def _collect():
     messages = []
     return messages, messages.append
@@ -28,7 +33,7 @@ def test_fixed_mode_is_the_chain_with_the_predicted_setting(model, tmp_path, rat
     out, out_rate = sf.read(tmp_path / "out.wav", dtype="float32", always_2d=True)
     assert out_rate == rate and out.shape == audio.shape and result.mode == "fixed"
     assert result.target == "style clean-live-mix" and result.output == tmp_path / "out.wav"
-    np.testing.assert_array_equal(out, process(audio, rate, result.params))
+    np.testing.assert_array_equal(out, _chain(audio, rate, result))
     # The setting is the median prediction, rounded as a parameter file stores it.
     expected = CHAIN_SCHEMA.to_dict(CHAIN_SCHEMA.denormalize(result.analysis.params01))
     assert result.params == pytest.approx(expected, abs=1e-6)
@@ -64,7 +69,7 @@ def test_short_input_is_padded_for_analysis_and_kept_at_its_length(model, tmp_pa
     result = enhance_file(_write(tmp_path, audio, 44_100), tmp_path / "out.wav", model, warn=warn)
     assert result.analysis.short and "shorter than the analyzer's 1 s window" in messages[0]
     out, _ = sf.read(tmp_path / "out.wav", dtype="float32", always_2d=True)
-    np.testing.assert_array_equal(out, process(audio, 44_100, result.params))
+    np.testing.assert_array_equal(out, _chain(audio, 44_100, result))
 
 
 def test_adaptive_output_follows_the_trajectory_without_clicks(model, tmp_path, monkeypatch):
@@ -76,7 +81,7 @@ def test_adaptive_output_follows_the_trajectory_without_clicks(model, tmp_path, 
     a01, b01 = (CHAIN_SCHEMA.normalize(CHAIN_SCHEMA.to_vector(p)) for p in (start, end))
     steep = FileAnalysis([], (a01 + b01) / 2, times_s=np.array([1.5, 2.5]), trajectory01=np.stack([a01, b01]))
     monkeypatch.setattr(enhance_module, "analyze_file", lambda *args, **kwargs: steep)
-    result = enhance_file(_write(tmp_path, audio, rate), tmp_path / "out.wav", model, adaptive=True)
+    result = enhance_file(_write(tmp_path, audio, rate), tmp_path / "out.wav", model, adaptive=True, loudness="off")
     out, _ = sf.read(tmp_path / "out.wav", dtype="float32", always_2d=True)
     assert result.mode == "adaptive"
     before, after = process(audio, rate, start), process(audio, rate, end)

@@ -1,0 +1,417 @@
+"""The measured loudness stage: ITU-R BS.1770 loudness, true peak, and the gain that reaches a target.
+
+The stage sits after the compressor and before the safety limiter. It is *measured*, not predicted:
+the gain is whatever brings the integrated loudness of the chain's output to a target —
+
+* with a reference recording, the reference's integrated loudness;
+* reference-free, :data:`DEFAULT_TARGET_LUFS` (−16 LUFS);
+* or a level the user gives, or the input's own loudness ("keep").
+
+**Why −16 LUFS and a −1 dBTP ceiling.** −16 LUFS is the integrated level AES TD1004 recommends for
+streamed and on-demand music/speech and what Apple Music and most podcast platforms normalise to; it
+is loud enough to sit beside released music on a phone and leaves 15 dB between loudness and the
+−1 dBTP ceiling, which covers the peak-to-loudness ratio of typical live recordings. −1 dBTP is the
+ceiling EBU R 128 / AES TD1004 give for lossy (AAC/MP3) delivery, where the encoder's own overshoot
+would clip a file peaking at 0 dBTP. A *boost* is reduced so the true peak after it stays at or below
+the ceiling (the crude sample-peak safety limiter never has to squash a loudness boost); a cut is
+never changed. The output is then below its target only where reaching it would need a limiter.
+
+Measurement follows BS.1770-4 exactly as pyloudnorm implements it — the K-weighting filters are
+pyloudnorm's own coefficients, blocks of 400 ms every 100 ms at pyloudnorm's sample positions, the
+−70 LUFS absolute and −10 LU relative gates — but block by block, so a file of any length is
+measured in bounded memory (:class:`LoudnessMeter`) and :func:`integrated_loudness_lufs` equals
+``pyloudnorm.Meter(rate).integrated_loudness`` (tested). True peak is the sample peak of a 4×
+oversampled signal (BS.1770-4 Annex 2; 2× at 96 kHz and above, none at 192 kHz).
+
+Streaming (:class:`LoudnessStage` with a target) uses a slowly moving **short-term** estimate
+instead (the last :data:`SHORT_TERM_S` seconds, no gating, no lookahead): every 100 ms the gain moves
+a fraction of the way to the gain that short-term estimate asks for, at most
+:data:`FOLLOW_MAX_RATE_DB_PER_S` per second, and ramps there sample by sample over the next 100 ms.
+
+Audio layout: ``float[samples]`` or ``float[samples, channels]``. Levels: LUFS (loudness), dBTP (true
+peak), dB (gains); silence measures ``-inf``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.signal
+
+DEFAULT_TARGET_LUFS = -16.0
+"""Reference-free loudness target (AES TD1004 / Apple Music / podcast level)."""
+
+TRUE_PEAK_CEILING_DBTP = -1.0
+"""A loudness boost never pushes the true peak above this (EBU R 128 / AES TD1004 for lossy delivery)."""
+
+MAX_GAIN_DB = 24.0
+"""Largest boost or cut the stage applies (a near-silent recording is not raised by 60 dB)."""
+
+ABSOLUTE_GATE_LUFS = -70.0
+"""BS.1770 absolute gate; signals quieter than this throughout measure ``-inf`` (silence)."""
+
+RELATIVE_GATE_LU = -10.0
+BLOCK_S = 0.4
+"""BS.1770 gating block length (the momentary-loudness window)."""
+BLOCK_STEP = 0.25
+"""Block hop as a fraction of the block (75 % overlap: one block every 100 ms)."""
+SHORT_TERM_S = 3.0
+"""Window of the short-term loudness the streaming stage follows."""
+FOLLOW_TIME_CONSTANT_S = 3.0
+"""Streaming: time constant of the gain's approach to what the short-term loudness asks for."""
+FOLLOW_MAX_RATE_DB_PER_S = 3.0
+"""Streaming: the gain never moves faster than this."""
+HOP_S = 0.1
+"""Streaming: the gain is re-decided every this many seconds."""
+
+_CHANNEL_WEIGHTS = (1.0, 1.0, 1.0, 1.41, 1.41)  # BS.1770 (L, R, C, Ls, Rs); further channels weigh 1
+_LUFS_OFFSET = -0.691
+
+
+def _as_2d(audio: np.ndarray) -> np.ndarray:
+    audio = np.asarray(audio, dtype=np.float64)
+    if audio.ndim == 1:
+        return audio[:, None]
+    if audio.ndim != 2 or audio.shape[1] == 0:
+        raise ValueError(f"audio must have shape (samples,) or (samples, channels), got {audio.shape}")
+    return audio
+
+
+def _channel_weights(channels: int) -> np.ndarray:
+    return np.array([_CHANNEL_WEIGHTS[c] if c < len(_CHANNEL_WEIGHTS) else 1.0 for c in range(channels)])
+
+
+def k_weighting_sos(sample_rate: float) -> np.ndarray:
+    """BS.1770 K-weighting (high shelf, then high pass) as second-order sections float64[2, 6].
+
+    The coefficients are pyloudnorm's for ``sample_rate`` (its ``Meter(rate)`` filters).
+    """
+    import pyloudnorm
+
+    meter = pyloudnorm.Meter(sample_rate)
+    sections = []
+    for name in ("high_shelf", "high_pass"):
+        stage = meter._filters[name]
+        sections.append(np.concatenate([stage.b * stage.passband_gain, stage.a]))
+    return np.array(sections, dtype=np.float64)
+
+
+def _lufs(mean_square: float) -> float:
+    return _LUFS_OFFSET + 10.0 * math.log10(mean_square) if mean_square > 0 else -math.inf
+
+
+def _oversampling(sample_rate: float) -> int:
+    return 4 if sample_rate < 96_000 else 2 if sample_rate < 192_000 else 1
+
+
+class LoudnessMeter:
+    """Integrated loudness and true peak of a signal fed block by block (bounded memory).
+
+    Args:
+        sample_rate: Hz.
+        channels: Channel count of the blocks.
+        true_peak: Also measure the true peak (oversampling costs more than the loudness itself).
+
+    Memory: one float per 100 ms of audio (about 300 KB for an hour).
+    """
+
+    _TP_CONTEXT = 16  # input samples of history/lookahead for the oversampling filter
+    _TP_CHUNK = 1024  # samples oversampled at a time
+    _TP_SKIP_DB = 6.0
+
+    def __init__(self, sample_rate: float, channels: int, true_peak: bool = True):
+        self.sample_rate = float(sample_rate)
+        self.measures_true_peak = bool(true_peak)
+        self.channels = int(channels)
+        self._sos = k_weighting_sos(sample_rate)
+        self._zi = np.zeros((self._sos.shape[0], 2, self.channels))
+        self._weights = _channel_weights(self.channels)
+        self._oversample = _oversampling(self.sample_rate)
+        self._frames = 0
+        self._energy = 0.0  # running sum of the weighted K-filtered power
+        self._lower: list[float] = []  # cumulative energy at each block's first sample
+        self._upper: list[float] = []  # ... and at its end
+        self._peak = 0.0  # true (oversampled) peak of the samples measured so far, linear
+        self._history = np.zeros((0, self.channels))  # measured samples kept as filter context
+        self._unmeasured = np.zeros((0, self.channels))  # the last samples, waiting for lookahead
+
+    @property
+    def frames(self) -> int:
+        """Frames fed so far."""
+        return self._frames
+
+    def _bound(self, j: int, upper: bool) -> int:
+        # pyloudnorm's sample positions, float arithmetic included.
+        return int(BLOCK_S * (j * BLOCK_STEP + (1 if upper else 0)) * self.sample_rate)
+
+    def add(self, block: np.ndarray) -> "LoudnessMeter":
+        """Measure the next ``float[samples(, channels)]`` block; returns ``self``."""
+        audio = _as_2d(block)
+        if audio.shape[1] != self.channels:
+            raise ValueError(f"block has {audio.shape[1]} channels, the meter was built for {self.channels}")
+        n = audio.shape[0]
+        if n == 0:
+            return self
+        filtered, self._zi = scipy.signal.sosfilt(self._sos, audio, axis=0, zi=self._zi)
+        power = np.square(filtered) @ self._weights
+        cumulative = self._energy + np.concatenate([[0.0], np.cumsum(power)])
+        start, stop = self._frames, self._frames + n
+        for marks, upper in ((self._lower, False), (self._upper, True)):
+            while (position := self._bound(len(marks), upper)) <= stop:
+                marks.append(float(cumulative[position - start]) if position >= start else self._energy)
+        self._energy = float(cumulative[-1])
+        self._frames = stop
+        if self.measures_true_peak:
+            self._peak = max(self._peak, self._measure_peak(audio, final=False))
+        return self
+
+    def _measure_peak(self, audio: np.ndarray, final: bool) -> float:
+        """Oversampled peak of the samples not yet measured, keeping ``_TP_CONTEXT`` samples of
+        history and (unless ``final``) of lookahead around them; returns the peak, linear."""
+        context = self._TP_CONTEXT
+        pending = np.concatenate([self._history, self._unmeasured, audio])
+        first = self._history.shape[0]
+        last = pending.shape[0] if final else max(first, pending.shape[0] - context)
+        peak = 0.0
+        if last > first:
+            peak = self._oversampled_peak(pending, first, last)
+        if not final:
+            self._history = pending[max(0, last - context):last]
+            self._unmeasured = pending[last:]
+        return peak
+
+    def _oversampled_peak(self, pending: np.ndarray, first: int, last: int) -> float:
+        """Peak of ``pending[first:last]`` oversampled; chunks whose sample peak is more than
+        :data:`_TP_SKIP_DB` below the best peak so far are not oversampled (their intersample
+        overshoot, a fraction of a dB in music, cannot reach it)."""
+        magnitude = np.max(np.abs(pending[first:last]), axis=1)
+        best = max(self._peak, float(magnitude.max()))
+        if self._oversample == 1:
+            return best
+        context, chunk = self._TP_CONTEXT, self._TP_CHUNK
+        floor = best * 10.0 ** (-self._TP_SKIP_DB / 20.0)
+        for a in range(first, last, chunk):
+            b = min(last, a + chunk)
+            if magnitude[a - first:b - first].max() < floor:
+                continue
+            lo, hi = max(0, a - context), min(pending.shape[0], b + context)
+            up = scipy.signal.resample_poly(pending[lo:hi], self._oversample, 1, axis=0)
+            segment = up[(a - lo) * self._oversample:(b - lo) * self._oversample]
+            best = max(best, float(np.max(np.abs(segment))))
+        return best
+
+    def integrated_lufs(self) -> float:
+        """Gated integrated loudness (LUFS) of everything fed; ``-inf`` for silence.
+
+        A signal shorter than one 400 ms block is measured as one ungated block of its own length.
+        """
+        if self._frames == 0:
+            return -math.inf
+        block_frames = BLOCK_S * self.sample_rate
+        if self._frames < block_frames:
+            loudness = _lufs(self._energy / self._frames)
+            return loudness if loudness >= ABSOLUTE_GATE_LUFS else -math.inf
+        duration = self._frames / self.sample_rate
+        count = int(np.round((duration - BLOCK_S) / (BLOCK_S * BLOCK_STEP))) + 1
+        upper = np.array(self._upper[:count] + [self._energy] * max(0, count - len(self._upper)))
+        z = (upper - np.array(self._lower[:count])) / block_frames
+        with np.errstate(divide="ignore"):
+            block_lufs = _LUFS_OFFSET + 10.0 * np.log10(z)
+        above = block_lufs >= ABSOLUTE_GATE_LUFS
+        if not above.any():
+            return -math.inf
+        relative = _lufs(float(np.mean(z[above]))) + RELATIVE_GATE_LU
+        gated = (block_lufs > relative) & (block_lufs > ABSOLUTE_GATE_LUFS)
+        return _lufs(float(np.mean(z[gated]))) if gated.any() else -math.inf
+
+    def true_peak_dbtp(self) -> float:
+        """True peak (dBTP) of everything fed; ``-inf`` for silence. Measuring does not end the stream.
+
+        Raises:
+            ValueError: if the meter was made with ``true_peak=False``.
+        """
+        if not self.measures_true_peak:
+            raise ValueError("this meter does not measure the true peak (made with true_peak=False)")
+        peak = max(self._peak, self._measure_peak(np.zeros((0, self.channels)), final=True))
+        return 20.0 * math.log10(peak) if peak > 0 else -math.inf
+
+
+def integrated_loudness_lufs(audio: np.ndarray, sample_rate: float) -> float:
+    """ITU-R BS.1770-4 integrated loudness of a whole signal.
+
+    Args:
+        audio: float[samples] or float[samples, channels].
+        sample_rate: Hz.
+
+    Returns:
+        Loudness in LUFS (equal to pyloudnorm's); ``-inf`` for silence. A signal shorter than one
+        400 ms block is measured as one ungated block of its own length.
+    """
+    audio = _as_2d(audio)
+    return LoudnessMeter(sample_rate, audio.shape[1], true_peak=False).add(audio).integrated_lufs()
+
+
+def true_peak_dbtp(audio: np.ndarray, sample_rate: float) -> float:
+    """BS.1770-4 true peak of a whole signal in dBTP (4× oversampled below 96 kHz); ``-inf`` for silence."""
+    audio = _as_2d(audio)
+    return LoudnessMeter(sample_rate, audio.shape[1]).add(audio).true_peak_dbtp()
+
+
+def gain_to_target_db(measured_lufs: float, peak_dbtp: float, target_lufs: float, *,
+                      true_peak_ceiling_dbtp: float | None = TRUE_PEAK_CEILING_DBTP,
+                      max_gain_db: float = MAX_GAIN_DB) -> float:
+    """The loudness stage's rule: the gain (dB) that moves ``measured_lufs`` to ``target_lufs``.
+
+    Args:
+        measured_lufs: Loudness of the signal the gain will be applied to (LUFS; ``-inf``: silence).
+        peak_dbtp: Its true peak (dBTP).
+        target_lufs: Wanted loudness (LUFS).
+        true_peak_ceiling_dbtp: A boost is reduced so ``peak_dbtp + gain`` stays at or below this
+            (never below 0 dB: the ceiling never causes a cut); ``None`` disables the check.
+        max_gain_db: The gain is clipped to ``[-max_gain_db, +max_gain_db]``.
+
+    Returns:
+        Gain in dB; 0 for silence.
+    """
+    if not (math.isfinite(measured_lufs) and math.isfinite(target_lufs)):
+        return 0.0
+    gain = min(max(target_lufs - measured_lufs, -max_gain_db), max_gain_db)
+    if gain > 0 and true_peak_ceiling_dbtp is not None and math.isfinite(peak_dbtp):
+        gain = max(0.0, min(gain, true_peak_ceiling_dbtp - peak_dbtp))
+    return float(gain)
+
+
+def loudness_gain_db(audio: np.ndarray, sample_rate: float, target_lufs: float, *,
+                     true_peak_ceiling_dbtp: float | None = TRUE_PEAK_CEILING_DBTP,
+                     max_gain_db: float = MAX_GAIN_DB) -> float:
+    """The gain (dB) that brings ``audio``'s integrated loudness to ``target_lufs``.
+
+    Args:
+        audio: float[samples] or float[samples, channels] — the chain's output before the stage.
+        sample_rate: Hz.
+        target_lufs: Wanted integrated loudness, LUFS (e.g. the reference's, or
+            :data:`DEFAULT_TARGET_LUFS`).
+        true_peak_ceiling_dbtp, max_gain_db: See :func:`gain_to_target_db`.
+
+    Returns:
+        Gain in dB (0 for silence); ``apply_gain_db(audio, gain)`` then measures ``target_lufs``
+        unless the true-peak ceiling or ``max_gain_db`` held the boost back.
+    """
+    meter = LoudnessMeter(sample_rate, _as_2d(audio).shape[1], true_peak=true_peak_ceiling_dbtp is not None)
+    meter.add(audio)
+    peak = meter.true_peak_dbtp() if meter.measures_true_peak else -math.inf
+    return gain_to_target_db(meter.integrated_lufs(), peak, target_lufs,
+                             true_peak_ceiling_dbtp=true_peak_ceiling_dbtp, max_gain_db=max_gain_db)
+
+
+def apply_gain_db(audio: np.ndarray, gain_db: float) -> np.ndarray:
+    """``audio · 10^(gain_db / 20)`` in the input's float dtype; exactly ``audio`` (a copy) for 0 dB."""
+    audio = np.asarray(audio)
+    if gain_db == 0.0:
+        return audio.copy()
+    return (audio * 10.0 ** (gain_db / 20.0)).astype(audio.dtype if np.issubdtype(audio.dtype, np.floating)
+                                                     else np.float64)
+
+
+class LoudnessStage:
+    """The chain's loudness stage: a fixed gain, or (streaming) a gain following a target.
+
+    Args:
+        sample_rate: Hz.
+        channels: Channel count of the blocks.
+        gain_db: Fixed gain in dB (whole-file mode: measured beforehand). With ``target_lufs`` it is
+            the starting gain.
+        target_lufs: ``None`` for a fixed gain. A number makes the stage follow the short-term
+            loudness of its input (streaming; causal, no lookahead): see the module docstring.
+        true_peak_ceiling_dbtp, max_gain_db: The rule of :func:`gain_to_target_db`; while
+            following, the ceiling is checked against the sample peak of the short-term window.
+
+    Block by block, the output does not depend on how the signal is cut into blocks.
+    """
+
+    def __init__(self, sample_rate: float, channels: int, gain_db: float = 0.0, target_lufs: float | None = None,
+                 *, true_peak_ceiling_dbtp: float | None = TRUE_PEAK_CEILING_DBTP, max_gain_db: float = MAX_GAIN_DB):
+        for name, value in (("gain_db", gain_db), ("max_gain_db", max_gain_db)):
+            if not math.isfinite(value):
+                raise ValueError(f"{name} must be finite, got {value!r}")
+        if target_lufs is not None and not math.isfinite(target_lufs):
+            raise ValueError(f"target_lufs must be finite, got {target_lufs!r}")
+        self.sample_rate = float(sample_rate)
+        self.channels = int(channels)
+        self.initial_gain_db = float(gain_db)
+        self.target_lufs = target_lufs
+        self.true_peak_ceiling_dbtp = true_peak_ceiling_dbtp
+        self.max_gain_db = float(max_gain_db)
+        self._hop = max(1, int(round(HOP_S * self.sample_rate)))
+        self._history = max(1, int(round(SHORT_TERM_S / HOP_S)))
+        self._min_hops = int(math.ceil(BLOCK_S / HOP_S))
+        self._alpha = 1.0 - math.exp(-HOP_S / FOLLOW_TIME_CONSTANT_S)
+        self._max_step = FOLLOW_MAX_RATE_DB_PER_S * HOP_S
+        self._sos = k_weighting_sos(sample_rate) if target_lufs is not None else None
+        self._weights = _channel_weights(self.channels)
+        self.reset()
+
+    @property
+    def following(self) -> bool:
+        return self.target_lufs is not None
+
+    @property
+    def gain_db(self) -> float:
+        """The gain at the end of the last processed sample, dB."""
+        return self._gain_to if self.following else self.initial_gain_db
+
+    def reset(self) -> None:
+        """Back to the starting gain with no measurement history."""
+        self._gain_from = self._gain_to = self.initial_gain_db
+        self._position = 0  # samples into the current hop
+        if self._sos is not None:
+            self._zi = np.zeros((self._sos.shape[0], 2, self.channels))
+        self._hop_energy, self._hop_peak = 0.0, 0.0
+        self._energies: list[float] = []
+        self._peaks: list[float] = []
+
+    def process_block(self, block: np.ndarray) -> np.ndarray:
+        """Apply the stage to float64[samples, channels]; the same array back when the gain is 0 dB."""
+        if not self.following:
+            if self.initial_gain_db == 0.0:
+                return block
+            return block * 10.0 ** (self.initial_gain_db / 20.0)
+        out = np.empty_like(block)
+        start = 0
+        while start < block.shape[0]:
+            stop = min(block.shape[0], start + self._hop - self._position)
+            piece = block[start:stop]
+            steps = self._position + np.arange(1, stop - start + 1)
+            gain_db = self._gain_from + (self._gain_to - self._gain_from) * (steps / self._hop)
+            out[start:stop] = piece * (10.0 ** (gain_db / 20.0))[:, None]
+            self._observe(piece)
+            self._position += stop - start
+            if self._position == self._hop:
+                self._next_gain()
+            start = stop
+        return out
+
+    def _observe(self, piece: np.ndarray) -> None:
+        filtered, self._zi = scipy.signal.sosfilt(self._sos, piece, axis=0, zi=self._zi)
+        self._hop_energy += float(np.sum(np.square(filtered) @ self._weights))
+        if piece.size:
+            self._hop_peak = max(self._hop_peak, float(np.max(np.abs(piece))))
+
+    def _next_gain(self) -> None:
+        """A hop is complete: move the target gain a step towards what the short-term loudness asks."""
+        self._energies = (self._energies + [self._hop_energy])[-self._history:]
+        self._peaks = (self._peaks + [self._hop_peak])[-self._history:]
+        self._hop_energy, self._hop_peak, self._position = 0.0, 0.0, 0
+        self._gain_from = self._gain_to
+        if len(self._energies) < self._min_hops:
+            return
+        short_term = _lufs(sum(self._energies) / (len(self._energies) * self._hop))
+        if short_term < ABSOLUTE_GATE_LUFS:  # silence or a pause: hold the gain
+            return
+        peak = max(self._peaks)
+        wanted = gain_to_target_db(short_term, 20.0 * math.log10(peak) if peak > 0 else -math.inf,
+                                   self.target_lufs, true_peak_ceiling_dbtp=self.true_peak_ceiling_dbtp,
+                                   max_gain_db=self.max_gain_db)
+        step = min(max(self._alpha * (wanted - self._gain_to), -self._max_step), self._max_step)
+        self._gain_to = self._gain_to + step

@@ -1,0 +1,207 @@
+"""From an analysis to output samples: the strength control, the measured loudness stage, the mode.
+
+Shared by :func:`~aeib.runtime.enhance.enhance_file` (files, streamed in blocks) and the array API
+(:mod:`aeib.api`). A :class:`Plan` knows the setting and how to process the signal block by block:
+
+* ``fixed`` — the chain with one setting (scaled toward neutral by the strength), the loudness gain,
+  the safety limiter;
+* ``adaptive`` — the same with the setting gliding along the analysis trajectory (each point scaled
+  by the strength);
+* ``bypass`` — strength 0: nothing runs, not even the limiter; the output is the input bit for bit;
+* ``passthrough`` — silent input, copied unchanged.
+
+The loudness gain is measured before anything is written: one pass runs the chain without the
+loudness stage and the limiter over the whole signal and measures its integrated loudness and true
+peak (:class:`~aeib.dsp.loudness.LoudnessMeter`, bounded memory); the gain that brings it to the
+target (:func:`~aeib.dsp.loudness.gain_to_target_db`) is rounded as the parameter file stores it, so
+``aeib apply`` of that file reproduces the output exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import reprlib
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+import numpy as np
+
+from aeib.dsp import ChainProcessor
+from aeib.dsp.loudness import DEFAULT_TARGET_LUFS, LoudnessMeter, gain_to_target_db
+from aeib.dsp.schema import check_strength
+from aeib.errors import ParameterError
+from aeib.runtime.analysis import FileAnalysis
+from aeib.runtime.glide import MIN_PIECE_SAMPLES, GlidingChain
+from aeib.runtime.windows import source_blocks
+from aeib.settings import LoudnessGain, Setting, rounded_setting
+
+LOUDNESS_KEYWORDS = ("auto", "keep", "off")
+"""``loudness`` choices besides a number: ``auto`` = the reference's loudness, or
+:data:`~aeib.dsp.loudness.DEFAULT_TARGET_LUFS` without a reference; ``keep`` = the input's own;
+``off`` = no loudness stage."""
+TARGET_RANGE_LUFS = (-60.0, 0.0)
+"""A loudness target given as a number must lie in this range."""
+ADAPTIVE_BLOCK_S = 0.02
+"""Adaptive mode: the trajectory is read every this many seconds (20 ms sub-blocks); between two
+readings the setting glides in steps of at most :data:`~aeib.runtime.glide.MAX_STEP01`."""
+MEASURE_BLOCK_FRAMES = 1 << 16
+
+Loudness = float | str | None
+
+
+def check_loudness(loudness: object) -> float | str:
+    """``loudness`` as ``"auto"``, ``"keep"``, ``"off"`` (also for None) or a target in LUFS.
+
+    Accepts numbers and their text (``"-14"``, as the command line passes them).
+
+    Raises:
+        ParameterError: for anything else, or a target outside :data:`TARGET_RANGE_LUFS`.
+    """
+    if loudness is None:
+        return "off"
+    if isinstance(loudness, str):
+        if loudness.strip().lower() in LOUDNESS_KEYWORDS:
+            return loudness.strip().lower()
+        try:
+            loudness = float(loudness)
+        except ValueError:
+            raise ParameterError(f"loudness must be a level in LUFS (e.g. -16) or one of "
+                                 f"{', '.join(LOUDNESS_KEYWORDS)}, got {loudness!r}") from None
+    if isinstance(loudness, bool) or not isinstance(loudness, (int, float, np.integer, np.floating)):
+        raise ParameterError(f"loudness must be a number (LUFS) or one of {', '.join(LOUDNESS_KEYWORDS)}, "
+                             f"got {reprlib.repr(loudness)}")
+    value = float(loudness)
+    low, high = TARGET_RANGE_LUFS
+    if not low <= value <= high:  # also refuses nan
+        raise ParameterError(f"loudness target {value:g} LUFS is outside {low:g}…{high:g} LUFS")
+    return value
+
+
+def source_loudness_lufs(source) -> float:
+    """Integrated loudness of a file path or :class:`~aeib.runtime.windows.ArrayAudio`, in bounded memory."""
+    from aeib.runtime.windows import source_info
+
+    info = source_info(source)
+    meter = LoudnessMeter(info.sample_rate, info.channels, true_peak=False)
+    for block in source_blocks(source, MEASURE_BLOCK_FRAMES):
+        meter.add(block)
+    return meter.integrated_lufs()
+
+
+@dataclass
+class Plan:
+    """How one signal is processed (see the module docstring).
+
+    Attributes:
+        sample_rate: Hz.
+        channels: Channel count.
+        mode: ``"fixed"``, ``"adaptive"``, ``"bypass"`` or ``"passthrough"``.
+        setting: The setting as the parameter file stores it (full-strength parameters, strength,
+            loudness gain); in adaptive mode its parameters are the median setting.
+        analysis: The analysis the setting came from.
+    """
+
+    sample_rate: int
+    channels: int
+    mode: str
+    setting: Setting
+    analysis: FileAnalysis
+
+    @property
+    def params(self) -> dict[str, float]:
+        """The chain setting actually run (scaled by the strength), physical units."""
+        return self.setting.applied_params()
+
+    def processor(self, *, loudness: bool = True, limiter: bool = True) -> Callable[[np.ndarray], np.ndarray]:
+        """A fresh stateful ``block -> processed block`` function for the whole signal in order.
+
+        Args:
+            loudness: Include the loudness gain (False for the measuring pass).
+            limiter: Include the safety limiter (False for the measuring pass).
+        """
+        if self.mode in ("bypass", "passthrough"):
+            return lambda block: block
+        gain_db = self.setting.loudness.gain_db if loudness else 0.0
+        if self.mode == "fixed":
+            chain = ChainProcessor(self.sample_rate, self.channels, self.params, limiter=limiter,
+                                   loudness_gain_db=gain_db)
+            return chain.process_block
+        return _AdaptiveProcessor(self, ChainProcessor(self.sample_rate, self.channels, limiter=limiter,
+                                                       loudness_gain_db=gain_db))
+
+
+class _AdaptiveProcessor:
+    """Adaptive mode: each sub-block glides to the (strength-scaled) trajectory at its end."""
+
+    def __init__(self, plan: Plan, chain: ChainProcessor):
+        self.plan, self.schema = plan, chain.schema
+        self.glide = GlidingChain(chain, chain.schema)
+        self.glide.reset(self._targets01(np.zeros(1))[0])
+        self.sub_block = max(MIN_PIECE_SAMPLES, int(round(ADAPTIVE_BLOCK_S * plan.sample_rate)))
+        self.position = 0
+
+    def _targets01(self, times_s: np.ndarray) -> np.ndarray:
+        return self.schema.toward_neutral01(self.plan.analysis.params01_at(times_s), self.plan.setting.strength)
+
+    def __call__(self, block: np.ndarray) -> np.ndarray:
+        starts = np.arange(0, block.shape[0], self.sub_block)
+        ends = np.minimum(starts + self.sub_block, block.shape[0])
+        targets = self._targets01((self.position + ends) / self.plan.sample_rate)
+        out = np.empty(block.shape, dtype=np.float32 if block.dtype == np.float32 else np.float64)
+        for start, end, target01 in zip(starts, ends, targets):
+            out[start:end] = self.glide.process(block[start:end], target01)
+        self.position += block.shape[0]
+        return out
+
+
+def make_plan(params: dict[str, float], analysis: FileAnalysis, sample_rate: int, channels: int,
+              blocks: Callable[[], Iterable[np.ndarray]], *, adaptive: bool = False, strength: float = 1.0,
+              loudness: Loudness = "auto", reference=None) -> Plan:
+    """Decide the mode and measure the loudness gain.
+
+    Args:
+        params: The analyzer's full-strength setting, rounded as the parameter file stores it.
+        analysis: Its analysis (silent → passthrough; adaptive trajectory).
+        sample_rate, channels: Of the signal.
+        blocks: Returns a fresh iterator over the signal's blocks, float[frames, channels], checked
+            finite (called once more for the loudness measurement).
+        adaptive: Follow the trajectory instead of one setting.
+        strength: 0…1 (:meth:`~aeib.dsp.schema.ParameterSchema.toward_neutral`); 0 bypasses.
+        loudness: See :func:`check_loudness`.
+        reference: The reference (file path or :class:`~aeib.runtime.windows.ArrayAudio`) whose
+            loudness ``"auto"`` aims at; None for the reference-free target.
+
+    Raises:
+        ParameterError: for a bad strength or loudness.
+    """
+    strength = check_strength(strength)
+    loudness = check_loudness(loudness)
+    if analysis.silent:
+        mode = "passthrough"
+    elif strength == 0.0:
+        mode = "bypass"
+    else:
+        mode = "adaptive" if adaptive else "fixed"
+    plan = Plan(sample_rate, channels, mode, rounded_setting(Setting(params, strength)), analysis)
+    if mode in ("bypass", "passthrough") or loudness == "off":
+        return plan
+
+    if loudness == "auto":
+        how, target = ("default", DEFAULT_TARGET_LUFS) if reference is None else ("reference", source_loudness_lufs(reference))
+    else:
+        how, target = ("keep", None) if loudness == "keep" else ("lufs", float(loudness))
+    pre_gain = plan.processor(loudness=False, limiter=False)
+    output_meter = LoudnessMeter(sample_rate, channels)
+    input_meter = LoudnessMeter(sample_rate, channels, true_peak=False) if how == "keep" else None
+    for block in blocks():
+        output_meter.add(pre_gain(block))
+        if input_meter is not None:
+            input_meter.add(block)
+    if input_meter is not None:
+        target = input_meter.integrated_lufs()
+    measured = output_meter.integrated_lufs()
+    gain = gain_to_target_db(measured, output_meter.true_peak_dbtp(), target)
+    finite = (lambda value: value if math.isfinite(value) else None)
+    plan.setting = rounded_setting(Setting(params, strength, LoudnessGain(gain, how, finite(target), finite(measured))))
+    return plan
+
