@@ -30,6 +30,8 @@ STYLE_DESCRIPTIONS = {
 }
 FRONTEND_DEFINITION = ("aeib.features.log_mel_spectrogram (valid framing, periodic Hann, DFT/Σw, HTK mel, "
                        "natural log)")
+SIGNATURE_KEY = "serving_default"
+"""The model signature whose input/output names the JSON's ``inputs``/``outputs`` give."""
 RUNTIME_MODELS_DIR = Path(__file__).resolve().parents[1] / "runtime" / "models"
 """Where ``--install-default`` puts the default bundle (package data of :mod:`aeib.runtime`)."""
 
@@ -58,7 +60,8 @@ def sha256_hex(data: bytes) -> str:
 
 def bundle_metadata(*, name: str, variant: str, tflite_bytes: bytes, config: ModelConfig, window_samples: int,
                     tensor_specs: dict[str, dict], styles: dict[str, list[float]], training: dict, parity: dict,
-                    tensorflow_version: str) -> dict:
+                    tensorflow_version: str, runtime: dict, recommended: bool = True,
+                    recommendation: str | None = None) -> dict:
     """The JSON object written beside a ``.tflite`` file.
 
     Args:
@@ -67,12 +70,19 @@ def bundle_metadata(*, name: str, variant: str, tflite_bytes: bytes, config: Mod
         tflite_bytes: The model file's bytes (hashed here).
         config: The analyzer's model configuration.
         window_samples: Analysis window in samples at ``config.sample_rate``.
-        tensor_specs: ``{contract name: {"name", "tensor_name", "shape", "dtype"}}``.
+        tensor_specs: ``{signature name: {"name", "shape", "dtype"}}`` — ``input_features`` (or
+            ``input_audio`` for a raw-audio variant), ``reference_embedding``, ``params01``, ``input_embedding``.
         styles: ``{style name: embedding floats}``.
         training: ``run``, ``data_manifest_sha256``, ``best_val_loss``.
         parity: The variant's parity report.
         tensorflow_version: Version of the converter.
+        runtime: What the file needs from an interpreter (:func:`aeib.export.convert.runtime_requirements`)
+            plus the variant's ``cross_runtime_tolerance``.
+        recommended: False for a variant written for completeness but not recommended.
+        recommendation: Why not (the measured reason), when ``recommended`` is False.
     """
+    raw = "input_audio" in tensor_specs
+    first_input = "input_audio" if raw else "input_features"
     spec = config.log_mel_spec
     tflite_file, _ = file_names(name, variant)
     return {
@@ -91,14 +101,20 @@ def bundle_metadata(*, name: str, variant: str, tflite_bytes: bytes, config: Mod
         "analysis_window": {"seconds": window_samples / config.sample_rate, "samples": window_samples,
                             "frames": spec.n_frames(window_samples)},
         "frontend": {**spec.to_dict(), "definition": FRONTEND_DEFINITION},
+        "model_input": "audio" if raw else "log_mel_features",
+        "frontend_in_graph": raw,
         "schema": CHAIN_SCHEMA.to_json_dict(),
-        "inputs": [tensor_specs["input_features"], tensor_specs["reference_embedding"]],
+        "signature_key": SIGNATURE_KEY,
+        "inputs": [tensor_specs[first_input], tensor_specs["reference_embedding"]],
         "outputs": [tensor_specs["params01"], tensor_specs["input_embedding"]],
         "styles": {style: {"description": STYLE_DESCRIPTIONS.get(style, style), "embedding": [float(v) for v in emb]}
                    for style, emb in styles.items()},
         "default_style": DEFAULT_STYLE,
         "training": training,
         "parity": parity,
+        "runtime": runtime,
+        "recommended": bool(recommended),
+        **({"recommendation": recommendation} if recommendation else {}),
     }
 
 

@@ -20,20 +20,58 @@ INPUT_NAMES = ("input_features", "reference_embedding")
 OUTPUT_NAMES = ("params01", "input_embedding")
 """Its outputs: normalized chain parameters and the embedding of ``input_features``."""
 
-VARIANTS = ("float32", "float16", "dynamic-int8", "int8")
-"""Every export variant, from the largest file to the smallest."""
+FEATURE_VARIANTS = ("float32", "float16", "dynamic-int8", "int8")
+"""Variants of the feature model (log-mel computed by the caller), from the largest file to the smallest."""
+RAW_PREFIX = "raw-"
+RAW_VARIANTS = ("raw-float32", "raw-float16")
+"""Variants of the raw-audio model (log-mel front end inside the graph): ``raw-<feature variant>``."""
+VARIANTS = FEATURE_VARIANTS + RAW_VARIANTS
+"""Every export variant."""
+RAW_INPUT_NAME = "input_audio"
+"""The raw-audio model's first input (one analysis window of mono audio at the model rate)."""
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[2] / "export" / "configs" / "default.json"
 """Where ``aeib export`` looks for its defaults in a source checkout."""
 
-PARITY_TOLERANCES = {"float32": 1e-5, "float16": 2e-3, "dynamic-int8": 0.02, "int8": 0.05}
+PARITY_TOLERANCES = {"float32": 1e-5, "float16": 2e-3, "dynamic-int8": 0.02, "int8": 0.05,
+                     "raw-float32": 1e-4, "raw-float16": 2e-3}
 """Largest allowed ``|params01_tflite − params01_keras|`` per variant (normalized units, 0–1).
 
 float32 differs from Keras only by the front end's float32-vs-float64 rounding and operator order;
 float16 stores weights in half precision; the int8 variants quantize weights (and, for full int8,
 activations). Set from measurements on ``small-v1`` (32 validation windows: 2.1e-7, 5.0e-4, 4.9e-3,
-0.039) with head room for other checkpoints; see ``docs/EXPORT.md``.
+0.039) with head room for other checkpoints; see ``docs/EXPORT.md``. The raw-audio float32 model also
+computes its front end in float32 inside the graph (≈ 2e-6 natural-log units from the numpy one).
 """
+
+CROSS_RUNTIME_TOLERANCES = {"float32": 1e-5, "float16": 1e-5, "dynamic-int8": 2e-3, "int8": 0.05,
+                            "raw-float32": 1e-4, "raw-float16": 1e-4}
+"""Largest allowed difference of ``params01`` between two TFLite runtimes (LiteRT and
+``tflite-runtime`` 2.14) on the same inputs, per variant; recorded in each JSON's ``runtime`` block and
+enforced by ``scripts/check_tflite_runtimes.py`` in CI. Float kernels agree to rounding; dynamic-range
+int8 quantizes activations on the fly (measured up to 3.3e-4 apart on ``small-v2``, 32 windows); full int8's integer
+kernels round differently (measured up to 0.027 apart), see ``docs/EXPORT.md``.
+"""
+
+
+NOT_RECOMMENDED = {
+    "int8": ("full int8's integer kernels round differently from one runtime to another (small-v2: params01 up "
+             "to 0.027 apart between LiteRT 2.3 and tflite-runtime 2.14 over 32 windows, float variants 3e-7) and "
+             "its error against Keras is several times dynamic-int8's; use it only where an integer-only "
+             "accelerator requires it"),
+}
+"""Variants written but marked ``"recommended": false`` in their JSON, with the measured reason
+(``docs/EXPORT.md``); ``aeib export`` adds this export's own parity figures to the reason."""
+
+
+def base_kind(variant: str) -> str:
+    """The quantization of a variant: ``"raw-float16"`` → ``"float16"``, ``"int8"`` → ``"int8"``."""
+    return variant[len(RAW_PREFIX):] if variant.startswith(RAW_PREFIX) else variant
+
+
+def is_raw(variant: str) -> bool:
+    """Whether a variant takes raw audio (front end in the graph)."""
+    return variant.startswith(RAW_PREFIX)
 
 
 class ExportError(AeibError):

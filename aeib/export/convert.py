@@ -1,10 +1,14 @@
-"""Keras export graph → ``.tflite`` bytes in one of four variants, builtin operators only.
+"""Keras export graph → ``.tflite`` bytes in one variant, builtin operators only.
 
 * ``float32`` — weights and arithmetic in float32.
 * ``float16`` — weights stored in float16 (dequantized to float32 at load time).
-* ``dynamic-int8`` — weights int8; activations quantized on the fly where kernels allow.
+* ``dynamic-int8`` — weights int8; activations quantized on the fly where kernels allow. Dense
+  (FULLY_CONNECTED) weights are quantized per tensor, not per channel: TF ≥ 2.17's per-channel
+  hybrid FULLY_CONNECTED is operator version 12, which ``tflite-runtime`` 2.14 cannot load, and the
+  per-tensor form (version 9) measured no less accurate on ``small-v2`` (docs/EXPORT.md).
 * ``int8`` — weights and activations int8, calibrated on representative features; the input and
   output tensors stay float32 (quantize/dequantize inside), so callers never handle scales.
+* ``raw-<kind>`` — the same quantization ``<kind>`` of the raw-audio graph (log-mel in the graph).
 
 Every result is checked with :func:`check_builtin_ops`: no Flex (TensorFlow) kernels, no custom
 operators and no resource-variable operators, so a phone needs nothing but the interpreter.
@@ -23,6 +27,7 @@ from tensorflow.lite.tools import flatbuffer_utils
 
 from aeib.export.config import ExportError
 from aeib.export.quiet import quiet_fds
+from aeib.runtime.tflite_info import OLDEST_SUPPORTED_RUNTIME, needs_newer_runtime, read_tflite_info
 
 RESOURCE_OPS = {"VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE", "HASHTABLE", "HASHTABLE_FIND",
                 "HASHTABLE_IMPORT", "HASHTABLE_SIZE"}
@@ -62,6 +67,36 @@ def check_builtin_ops(tflite_bytes: bytes) -> list[str]:
     return names
 
 
+def runtime_requirements(tflite_bytes: bytes) -> dict:
+    """What a model needs from an interpreter, read from its flatbuffer (the JSON's ``runtime`` block).
+
+    Returns:
+        ``min_runtime_version`` (the converter's own figure), ``operators`` (``{builtin name: version}``)
+        and ``oldest_supported_runtime`` (:data:`~aeib.runtime.tflite_info.OLDEST_SUPPORTED_RUNTIME`).
+    """
+    info = read_tflite_info(tflite_bytes)
+    operators = {}
+    for op in info.operators:
+        name = f"CUSTOM:{op.custom_code}" if op.builtin_code is None else _BUILTIN_NAMES.get(op.builtin_code, str(op.builtin_code))
+        operators[name] = max(op.version, operators.get(name, 0))
+    return {"min_runtime_version": info.min_runtime_version, "operators": dict(sorted(operators.items())),
+            "oldest_supported_runtime": OLDEST_SUPPORTED_RUNTIME}
+
+
+def check_runtime_compat(tflite_bytes: bytes) -> dict:
+    """:func:`runtime_requirements`, after checking the model loads on the oldest supported runtime.
+
+    Raises:
+        ExportError: if its ``min_runtime_version`` is newer than ``tflite-runtime`` 2.14.
+    """
+    needs = runtime_requirements(tflite_bytes)
+    if not needs["min_runtime_version"] or needs_newer_runtime(needs["min_runtime_version"]):
+        raise ExportError(f"converted model needs TFLite runtime {needs['min_runtime_version'] or '(unknown)'} "
+                          f"(operators {needs['operators']}); every export must load on tflite-runtime "
+                          f"{OLDEST_SUPPORTED_RUNTIME}")
+    return needs
+
+
 def strip_internal_tensor_names(tflite_bytes: bytes) -> bytes:
     """Drop the names of intermediate tensors (about 5 KB of Keras scope strings).
 
@@ -83,15 +118,19 @@ def convert(model, variant: str, representative: Representative | None = None) -
 
     Args:
         model: The Keras export graph (:func:`aeib.export.graph.build_export_model`).
-        variant: One of :data:`aeib.export.config.VARIANTS`.
+        variant: One of :data:`aeib.export.config.VARIANTS` (``raw-<kind>`` converts like ``<kind>``).
         representative: For ``int8``: a function yielding ``{input name: float32 array}`` samples.
 
     Returns:
-        The ``.tflite`` flatbuffer with internal tensor names stripped, checked with :func:`check_builtin_ops`.
+        The ``.tflite`` flatbuffer with internal tensor names stripped, checked with :func:`check_builtin_ops`
+        and :func:`check_runtime_compat`.
 
     Raises:
-        ExportError: if conversion fails or yields non-builtin operators.
+        ExportError: if conversion fails, yields non-builtin operators, or needs a runtime newer than 2.14.
     """
+    from aeib.export.config import base_kind
+
+    variant = base_kind(variant)
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
     converter.experimental_enable_resource_variables = False
@@ -100,6 +139,9 @@ def convert(model, variant: str, representative: Representative | None = None) -
         converter.target_spec.supported_types = [tf.float16]
     elif variant == "dynamic-int8":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        # Per-channel hybrid FULLY_CONNECTED (v12) needs a TFLite 2.17+ runtime; per-tensor (v9) loads
+        # on 2.4+. A private flag of the converter: test_export_runtime_compat fails if it stops working.
+        converter._experimental_disable_per_channel_quantization_for_dense_layers = True
     elif variant == "int8":
         if representative is None:
             raise ValueError("full int8 needs a representative dataset")
@@ -121,6 +163,7 @@ def convert(model, variant: str, representative: Representative | None = None) -
         raise ExportError(f"TFLite conversion ({variant}) failed: {detail[-1] if detail else type(exc).__name__}") from None
     tflite_bytes = strip_internal_tensor_names(tflite_bytes)
     check_builtin_ops(tflite_bytes)
+    check_runtime_compat(tflite_bytes)
     return tflite_bytes
 
 

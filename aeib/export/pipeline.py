@@ -1,10 +1,12 @@
-"""The whole export: trained analyzer → four ``.tflite`` variants with their JSON, styles and parity.
+"""The whole export: trained analyzer → ``.tflite`` variants with their JSON, styles and parity.
 
 Steps: load the analyzer; read training windows (calibration and styles) and validation windows
 (parity; generated audio without a valid split); compute their features; run the Keras analyzer on
-the raw parity audio; then per variant convert, compute the built-in styles with that variant's own
-interpreter, measure parity, and write the bundle. Nothing is written until every requested variant
-has converted, so a failure leaves the output folder as it was.
+the raw parity audio; then per variant convert (feature variants from the feature graph, ``raw-*``
+from the raw-audio graph), compute the built-in styles with that variant's own interpreter, measure
+parity (raw-audio variants also against the float32 feature model on numpy features), and write the
+bundle. Nothing is written until every requested variant has converted, so a failure leaves the
+output folder as it was.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from tqdm import tqdm
 
 from aeib.export.bundle import (DEFAULT_STYLE, bundle_metadata, check_name, install_default, prepare_out_dir,
                                 write_bundle)
-from aeib.export.config import ExportConfig, ExportError
+from aeib.export.config import CROSS_RUNTIME_TOLERANCES, NOT_RECOMMENDED, ExportConfig, ExportError, is_raw
 from aeib.export.data import Windows, check_data_dir, features, generated_windows, manifest_sha256, shard_windows
 from aeib.export.parity import parity_report
 from aeib.export.quiet import import_tensorflow_quietly
@@ -151,36 +153,56 @@ def export_model(request: ExportRequest, progress: bool = True) -> ExportResult:
         bar.update()
 
         step("keras reference")
-        from aeib.export.convert import convert, representative_dataset
-        from aeib.export.graph import build_export_model
+        from aeib.export.convert import check_runtime_compat, convert, representative_dataset
+        from aeib.export.graph import build_export_model, build_raw_export_model
 
         reference_params = keras_params01(trained.model, check)
         calibration = representative_dataset(np.concatenate([train_input_feats, train_ref_feats]),
                                              keras_embeddings(trained.model, train_ref_feats))
-        export_graph = build_export_model(trained.model, model_config, window)
+        graphs = {False: build_export_model(trained.model, model_config, window)}
+        if any(is_raw(v) for v in variants):
+            graphs[True] = build_raw_export_model(trained.model, model_config, window)
         bar.update()
 
         import tensorflow as tf
 
         training = {**trained.training, "export_data_manifest_sha256": manifest_sha256(request.data_dir)}
         pending = []
+        feature_float32 = None  # params01 of the float32 feature model, the raw variants' front-end check
         for variant in variants:
+            raw = is_raw(variant)
             step(f"converting {variant}")
-            tflite_bytes = convert(export_graph, variant, calibration if variant == "int8" else None)
+            tflite_bytes = convert(graphs[raw], variant, calibration if variant == "int8" else None)
             bar.update()
 
             step(f"styles and parity {variant}")
             runner = TfliteAnalyzer(tflite_bytes)
             specs = {name: runner.tensor_spec(name) for name in runner.details}
-            styles = {DEFAULT_STYLE: runner.embed(train_ref_feats).mean(axis=0)}
-            predicted = runner.predict(check_input_feats, runner.embed(check_ref_feats))
+            style_in, check_in, check_ref = ((train.reference, check.input, check.reference) if raw else
+                                             (train_ref_feats, check_input_feats, check_ref_feats))
+            styles = {DEFAULT_STYLE: runner.embed(style_in).mean(axis=0)}
+            predicted = runner.predict(check_in, runner.embed(check_ref))
             parity = parity_report(reference_params, predicted, check.input, model_config.sample_rate,
                                    config.tolerances[variant], check.source)
             parity["calibration_windows"] = len(train)
+            if variant == "float32":
+                feature_float32 = predicted
+            if raw:
+                if feature_float32 is None:
+                    feature_float32 = TfliteAnalyzer(convert(graphs[False], "float32")).predict(
+                        check_input_feats, runner.embed(check_ref))
+                parity["max_abs_params01_vs_float32_feature_model"] = float(np.abs(predicted - feature_float32).max())
+            recommendation = NOT_RECOMMENDED.get(variant)
+            if recommendation is not None:
+                recommendation += (f"; this export: max |Δparams01| vs Keras {parity['max_abs_params01_vs_keras']:.3g} "
+                                   f"(tolerance {parity['tolerance']:.3g}), median output difference "
+                                   f"{parity['audio']['median_output_difference_db']:.1f} dB")
+            runtime = {**check_runtime_compat(tflite_bytes), "cross_runtime_tolerance": CROSS_RUNTIME_TOLERANCES[variant]}
             metadata = bundle_metadata(
                 name=request.name, variant=variant, tflite_bytes=tflite_bytes, config=model_config,
                 window_samples=window, tensor_specs=specs, styles=styles, training=training, parity=parity,
-                tensorflow_version=tf.__version__)
+                tensorflow_version=tf.__version__, runtime=runtime, recommended=recommendation is None,
+                recommendation=recommendation)
             pending.append((variant, tflite_bytes, metadata))
             bar.update()
 

@@ -1,8 +1,8 @@
 """Run an exported ``.tflite`` analyzer with LiteRT (``ai_edge_litert``) during export and parity.
 
 The model's inputs and outputs are found through its serving signature, whose keys are the
-contract names (``input_features``, ``reference_embedding``, ``params01``, ``input_embedding``); the
-interpreter's own tensor names (what the bundle JSON records for the runtime) are read from there.
+contract names (``input_features`` — or ``input_audio`` for a raw-audio model —, ``reference_embedding``,
+``params01``, ``input_embedding``); the bundle JSON records those names and the signature key.
 This module imports no TensorFlow.
 """
 
@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from aeib.export.config import INPUT_NAMES, OUTPUT_NAMES, ExportError
+from aeib.export.config import INPUT_NAMES, OUTPUT_NAMES, RAW_INPUT_NAME, ExportError
+
+SIGNATURE_KEY = "serving_default"
+"""The signature every exported model has (Keras' serving signature)."""
 from aeib.export.quiet import quiet_fds
 
 
@@ -31,19 +34,19 @@ class TfliteAnalyzer:
         with quiet_fds():  # LiteRT announces its CPU delegate on stderr
             self.interpreter = Interpreter(model_content=tflite_bytes, num_threads=num_threads)
             self.interpreter.allocate_tensors()
-        runner = self.interpreter.get_signature_runner()
-        by_index = {d["index"]: d for d in self.interpreter.get_input_details() + self.interpreter.get_output_details()}
+        runner = self.interpreter.get_signature_runner(SIGNATURE_KEY)
         signature = {**runner.get_input_details(), **runner.get_output_details()}
-        missing = [name for name in INPUT_NAMES + OUTPUT_NAMES if name not in signature]
+        self.input_name = RAW_INPUT_NAME if RAW_INPUT_NAME in signature else INPUT_NAMES[0]
+        self.names = (self.input_name, *INPUT_NAMES[1:], *OUTPUT_NAMES)
+        missing = [name for name in self.names if name not in signature]
         if missing:
             raise ExportError(f"exported model lacks signature tensor(s) {missing}")
-        self.details = {name: by_index[signature[name]["index"]] for name in INPUT_NAMES + OUTPUT_NAMES}
+        self.details = {name: signature[name] for name in self.names}
 
     def tensor_spec(self, name: str) -> dict:
-        """``{"name", "tensor_name", "shape", "dtype"}`` of a contract tensor, as the bundle JSON holds it."""
+        """``{"name", "shape", "dtype"}`` of a contract tensor (its signature key), as the bundle JSON holds it."""
         detail = self.details[name]
-        return {"name": name, "tensor_name": detail["name"], "shape": [int(s) for s in detail["shape"]],
-                "dtype": np.dtype(detail["dtype"]).name}
+        return {"name": name, "shape": [int(s) for s in detail["shape"]], "dtype": np.dtype(detail["dtype"]).name}
 
     def shape(self, name: str) -> tuple[int, ...]:
         return tuple(int(s) for s in self.details[name]["shape"])
@@ -52,15 +55,16 @@ class TfliteAnalyzer:
         """One invocation.
 
         Args:
-            features: float32[frames, n_mels] (or with a leading 1) log-mel of one window.
+            features: The model input of one window (or with a leading 1): float32[frames, n_mels]
+                log-mel features, or float32[samples] audio for a raw-audio model.
             reference_embedding: float32[E] (or [1, E]).
 
         Returns:
             ``(params01 float32[P], input_embedding float32[E])``.
         """
         interpreter = self.interpreter
-        interpreter.set_tensor(self.details["input_features"]["index"],
-                               np.asarray(features, dtype=np.float32).reshape(self.shape("input_features")))
+        interpreter.set_tensor(self.details[self.input_name]["index"],
+                               np.asarray(features, dtype=np.float32).reshape(self.shape(self.input_name)))
         interpreter.set_tensor(self.details["reference_embedding"]["index"],
                                np.asarray(reference_embedding, dtype=np.float32).reshape(self.shape("reference_embedding")))
         interpreter.invoke()
@@ -69,7 +73,7 @@ class TfliteAnalyzer:
         return params01, embedding
 
     def embed(self, features: np.ndarray) -> np.ndarray:
-        """Embeddings of a batch of windows: float32[n, frames, n_mels] → float32[n, E]."""
+        """Embeddings of a batch of model inputs (float32[n, frames, n_mels] or float32[n, samples]) → float32[n, E]."""
         zeros = np.zeros(self.shape("reference_embedding"), dtype=np.float32)
         return np.stack([self.run(row, zeros)[1] for row in features])
 

@@ -25,18 +25,28 @@ from aeib.runtime.errors import ModelError
 BUNDLE_FORMAT = "aeib-analyzer"
 BUNDLE_VERSION = 1
 INPUT_NAMES = ("input_features", "reference_embedding")
+RAW_INPUT_NAMES = ("input_audio", "reference_embedding")
+"""Inputs of a raw-audio model (``"model_input": "audio"``: the log-mel front end is in the graph)."""
 OUTPUT_NAMES = ("params01", "input_embedding")
+DEFAULT_SIGNATURE_KEY = "serving_default"
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models"
 """Where the installed package keeps its default bundle (written by ``aeib export``)."""
 
 
 @dataclass(frozen=True)
 class TensorSpec:
-    """One model input or output as the JSON describes it."""
+    """One model input or output as the JSON describes it.
+
+    Attributes:
+        name: Its name in the model's signature (``input_features``, ``params01``, …).
+        shape: Its shape.
+        tensor_name: The converter's tensor name, recorded by bundles exported before signature names
+            were used (checked against the signature when present; new bundles leave it out).
+    """
 
     name: str
-    tensor_name: str
     shape: tuple[int, ...]
+    tensor_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,12 +66,15 @@ class BundleSpec:
         json_path: The JSON file.
         tflite_path: The model file it names (resolved relative to the JSON).
         name: Model name, e.g. ``aeib-small-v1``.
-        variant: ``float32``, ``float16``, ``dynamic-int8`` or ``int8``.
+        variant: ``float32``, ``float16``, ``dynamic-int8``, ``int8``, ``raw-float32`` or ``raw-float16``.
         sample_rate: Model rate in Hz.
         window_samples: Samples per analysis window at the model rate.
         frames: Log-mel frames per window (F).
         frontend: Front-end settings.
         schema: The parameter schema the model predicts (equal to ``CHAIN_SCHEMA``).
+        raw_audio: Whether the model takes audio (``input_audio``, front end in the graph) instead of
+            log-mel features (``input_features``).
+        signature_key: The signature whose names ``inputs`` and ``outputs`` use.
         inputs: Input tensors by contract name.
         outputs: Output tensors by contract name.
         styles: Built-in styles by name, in file order.
@@ -85,11 +98,18 @@ class BundleSpec:
     default_style: str
     tflite_sha256: str
     raw: Mapping[str, Any]
+    raw_audio: bool = False
+    signature_key: str = DEFAULT_SIGNATURE_KEY
 
     @property
     def embedding_dim(self) -> int:
         """E, the size of an encoder embedding."""
         return self.inputs["reference_embedding"].shape[-1]
+
+    @property
+    def input_name(self) -> str:
+        """The model's first input: ``input_audio`` for a raw-audio model, else ``input_features``."""
+        return RAW_INPUT_NAMES[0] if self.raw_audio else INPUT_NAMES[0]
 
 
 def file_sha256(path: Path) -> str:
@@ -158,7 +178,9 @@ def _tensors(entries: Any, expected: tuple[str, ...], what: str, source: Path) -
     tensors = {}
     for entry in entries:
         try:
-            spec = TensorSpec(str(entry["name"]), str(entry["tensor_name"]), tuple(int(n) for n in entry["shape"]))
+            tensor_name = entry.get("tensor_name")
+            spec = TensorSpec(str(entry["name"]), tuple(int(n) for n in entry["shape"]),
+                              None if tensor_name is None else str(tensor_name))
             dtype = entry.get("dtype", "float32")
         except (KeyError, TypeError, ValueError, AttributeError):
             raise ModelError(f"{source}: malformed entry in {what!r}: {entry!r}") from None
@@ -240,10 +262,19 @@ def read_bundle(path: str | Path | None = None, check_hash: bool = True) -> Bund
         raise ModelError(f"{json_path}: analysis window of {window_samples} samples gives "
                          f"{frontend.n_frames(window_samples)} frames, the JSON says {frames}")
 
-    inputs = _tensors(data.get("inputs"), INPUT_NAMES, "inputs", json_path)
+    model_input = data.get("model_input", "log_mel_features")
+    if model_input not in ("log_mel_features", "audio"):
+        raise ModelError(f"{json_path}: unknown model_input {model_input!r} (expected 'log_mel_features' or 'audio')")
+    raw_audio = model_input == "audio"
+    signature_key = data.get("signature_key", DEFAULT_SIGNATURE_KEY)
+    if not isinstance(signature_key, str):
+        raise ModelError(f"{json_path}: 'signature_key' has the wrong type ({type(signature_key).__name__})")
+    inputs = _tensors(data.get("inputs"), RAW_INPUT_NAMES if raw_audio else INPUT_NAMES, "inputs", json_path)
     outputs = _tensors(data.get("outputs"), OUTPUT_NAMES, "outputs", json_path)
     embedding_dim = inputs["reference_embedding"].shape[-1]
-    expected = {"input_features": (1, frames, frontend.n_mels), "reference_embedding": (1, embedding_dim),
+    first_input = (RAW_INPUT_NAMES if raw_audio else INPUT_NAMES)[0]
+    first_shape = (1, window_samples) if raw_audio else (1, frames, frontend.n_mels)
+    expected = {first_input: first_shape, "reference_embedding": (1, embedding_dim),
                 "params01": (1, len(CHAIN_SCHEMA)), "input_embedding": (1, embedding_dim)}
     for name, shape in expected.items():
         actual = (inputs | outputs)[name].shape
@@ -271,4 +302,4 @@ def read_bundle(path: str | Path | None = None, check_hash: bool = True) -> Bund
                       variant=str(data.get("variant", "unknown")), sample_rate=sample_rate,
                       window_samples=window_samples, frames=frames, frontend=frontend, schema=schema,
                       inputs=inputs, outputs=outputs, styles=styles, default_style=str(default_style),
-                      tflite_sha256=sha256, raw=data)
+                      tflite_sha256=sha256, raw=data, raw_audio=raw_audio, signature_key=signature_key)

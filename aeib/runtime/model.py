@@ -10,6 +10,11 @@
 All audio given to these methods is mono at :attr:`AnalyzerModel.sample_rate`; any length of at
 least one frame is accepted and fitted to one window by :func:`~aeib.runtime.frontend.fit_to_window`
 (centre crop, or mirror padding). Whole files, other rates and channel counts: :mod:`aeib.runtime.analysis`.
+
+Tensors are found by the model's signature names (``input_features`` or, for a raw-audio model,
+``input_audio``; ``reference_embedding``; ``params01``; ``input_embedding``), the names the bundle
+JSON lists; a raw-audio model computes the log-mel front end in its graph, so :meth:`features`
+returns the fitted window itself for it.
 """
 
 from __future__ import annotations
@@ -35,7 +40,8 @@ class AnalyzerModel:
         schema: The parameter schema of :meth:`predict01`'s output (``CHAIN_SCHEMA``).
         styles: Names of the built-in styles, in bundle order.
         default_style: The style used when no reference is given.
-        variant: ``float32``, ``float16``, ``dynamic-int8`` or ``int8``.
+        variant: ``float32``, ``float16``, ``dynamic-int8``, ``int8``, ``raw-float32`` or ``raw-float16``.
+        raw_audio: Whether the model takes audio (front end in the graph) rather than log-mel features.
         name: Model name, e.g. ``aeib-small-v1``.
         num_threads: Interpreter threads.
     """
@@ -48,10 +54,11 @@ class AnalyzerModel:
         self.styles: tuple[str, ...] = tuple(bundle.styles)
         self.default_style: str = bundle.default_style
         self.variant: str = bundle.variant
+        self.raw_audio: bool = bundle.raw_audio
         self.name: str = bundle.name
         self.num_threads = num_threads
         self.frontend = LogMelFrontend(bundle.frontend)
-        self._interpreter = make_interpreter(bundle.tflite_path, num_threads)
+        self._interpreter = make_interpreter(bundle.tflite_path, num_threads, bundle=bundle.raw)
         self._index = self._tensor_indices()
         self._zero_embedding = np.zeros(bundle.embedding_dim, dtype=np.float32)
 
@@ -79,15 +86,40 @@ class AnalyzerModel:
         """The ``.tflite`` file."""
         return self.bundle.tflite_path
 
+    def _signature_details(self) -> dict[str, dict] | None:
+        """``{signature name: tensor detail}`` of the bundle's signature, or None if the model has none."""
+        interpreter = self._interpreter
+        if self.bundle.signature_key not in interpreter.get_signature_list():
+            return None
+        runner = interpreter.get_signature_runner(self.bundle.signature_key)
+        return {**runner.get_input_details(), **runner.get_output_details()}
+
     def _tensor_indices(self) -> dict[str, int]:
-        """Interpreter tensor index of each contract tensor, checked against the JSON's shapes."""
-        details = {d["name"]: d for d in self._interpreter.get_input_details() + self._interpreter.get_output_details()}
+        """Interpreter tensor index of each contract tensor, found by signature name and checked against the
+        JSON's shapes (and against its legacy ``tensor_name`` where the JSON has one)."""
+        interpreter = self._interpreter
+        by_name = {d["name"]: d for d in interpreter.get_input_details() + interpreter.get_output_details()}
+        signature = self._signature_details()
+        if signature is None and any(spec.tensor_name is None for spec in
+                                     [*self.bundle.inputs.values(), *self.bundle.outputs.values()]):
+            raise ModelError(f"{self.bundle.tflite_path}: the model has no signature "
+                             f"{self.bundle.signature_key!r}; re-export it with `aeib export`")
         index = {}
         for spec in [*self.bundle.inputs.values(), *self.bundle.outputs.values()]:
-            detail = details.get(spec.tensor_name)
-            if detail is None:
+            if spec.tensor_name is not None and spec.tensor_name not in by_name:
                 raise ModelError(f"{self.bundle.json_path}: the model has no tensor {spec.tensor_name!r} "
-                                 f"({spec.name}); its tensors are {sorted(details)}")
+                                 f"({spec.name}); its tensors are {sorted(by_name)}")
+            if signature is None:
+                detail = by_name[spec.tensor_name]
+            else:
+                detail = signature.get(spec.name)
+                if detail is None:
+                    raise ModelError(f"{self.bundle.json_path}: the model's signature has no tensor {spec.name!r}; "
+                                     f"its names are {sorted(signature)}")
+            if spec.tensor_name is not None and by_name[spec.tensor_name]["index"] != detail["index"]:
+                raise ModelError(f"{self.bundle.json_path}: tensor_name {spec.tensor_name!r} of {spec.name!r} is not "
+                                 f"the model's {spec.name!r} tensor ({detail['name']!r}); the JSON does not "
+                                 "describe this model")
             shape = tuple(int(n) for n in detail["shape"])
             if shape != spec.shape:
                 raise ModelError(f"{self.bundle.json_path}: tensor {spec.name!r} is {list(shape)} in the model "
@@ -100,7 +132,8 @@ class AnalyzerModel:
 
     # -- the contract's four operations -------------------------------------------------------
     def features(self, audio: np.ndarray) -> np.ndarray:
-        """Log-mel features of one analysis window.
+        """The model input of one analysis window: its log-mel features (or, for a raw-audio model, the
+        fitted window itself).
 
         Args:
             audio: float[samples] mono at :attr:`sample_rate`, at least one frame
@@ -109,7 +142,8 @@ class AnalyzerModel:
 
         Returns:
             float32[F, n_mels], equal to ``aeib.features.log_mel_spectrogram`` of the fitted window
-            within :data:`~aeib.runtime.frontend.FEATURE_TOLERANCE`.
+            within :data:`~aeib.runtime.frontend.FEATURE_TOLERANCE`; for a raw-audio model
+            float32[window_samples], the fitted window.
 
         Raises:
             ModelError: if the audio is shorter than one frame.
@@ -120,13 +154,15 @@ class AnalyzerModel:
         if audio.shape[0] < self.min_samples:
             raise ModelError(f"{audio.shape[0]} samples is shorter than one analysis frame "
                              f"({self.min_samples} samples at {self.sample_rate} Hz)")
-        return self.frontend(fit_to_window(audio, self.window_samples))
+        window = fit_to_window(audio, self.window_samples)
+        return window if self.raw_audio else self.frontend(window)
 
     def run(self, features: np.ndarray, reference_embedding: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """One interpreter call on precomputed features.
 
         Args:
-            features: float[F, n_mels] from :meth:`features`.
+            features: The model input from :meth:`features` (float[F, n_mels], or float[samples] for a
+                raw-audio model).
             reference_embedding: float[E], or None (zeros: only the returned embedding is meaningful).
 
         Returns:
@@ -137,7 +173,7 @@ class AnalyzerModel:
         if reference.shape[1] != self.embedding_dim:
             raise ModelError(f"reference embedding has {reference.shape[1]} values, the model takes {self.embedding_dim}")
         interpreter = self._interpreter
-        interpreter.set_tensor(self._index["input_features"], np.asarray(features, dtype=np.float32)[None])
+        interpreter.set_tensor(self._index[self.bundle.input_name], np.asarray(features, dtype=np.float32)[None])
         interpreter.set_tensor(self._index["reference_embedding"], reference)
         interpreter.invoke()
         params01 = interpreter.get_tensor(self._index["params01"])[0].copy()

@@ -50,28 +50,42 @@ def test_json_follows_the_contract(tiny_export):
         assert meta["default_style"] in meta["styles"]
 
 
-def test_tensor_names_and_shapes_match_the_interpreter(tiny_export):
+def test_json_names_the_signature_tensors_with_the_interpreters_shapes(tiny_export):
     from ai_edge_litert.interpreter import Interpreter
 
-    expected = {"input_features": [1, FRAMES, 16], "reference_embedding": [1, 8], "params01": [1, len(CHAIN_SCHEMA)],
-                "input_embedding": [1, 8]}
+    expected = {"input_features": [1, FRAMES, 16], "input_audio": [1, 24_000], "reference_embedding": [1, 8],
+                "params01": [1, len(CHAIN_SCHEMA)], "input_embedding": [1, 8]}
     for result in tiny_export.variants:
         meta = result.metadata
-        assert [t["name"] for t in meta["inputs"]] == ["input_features", "reference_embedding"]
+        raw = result.variant.startswith("raw-")
+        assert meta["model_input"] == ("audio" if raw else "log_mel_features") and meta["frontend_in_graph"] == raw
+        assert [t["name"] for t in meta["inputs"]] == ["input_audio" if raw else "input_features", "reference_embedding"]
         assert [t["name"] for t in meta["outputs"]] == ["params01", "input_embedding"]
-        interpreter = Interpreter(model_path=str(result.tflite_path))
-        details = {d["name"]: d for d in interpreter.get_input_details() + interpreter.get_output_details()}
+        assert meta["signature_key"] == "serving_default"
+        runner = Interpreter(model_path=str(result.tflite_path)).get_signature_runner(meta["signature_key"])
+        details = {**runner.get_input_details(), **runner.get_output_details()}
         for tensor in meta["inputs"] + meta["outputs"]:
+            assert "tensor_name" not in tensor  # signature names only
             assert tensor["shape"] == expected[tensor["name"]] and tensor["dtype"] == "float32"
-            assert list(details[tensor["tensor_name"]]["shape"]) == tensor["shape"]
-            assert details[tensor["tensor_name"]]["dtype"] == np.float32  # full int8 keeps float32 I/O
+            assert list(details[tensor["name"]]["shape"]) == tensor["shape"]
+            assert details[tensor["name"]]["dtype"] == np.float32  # full int8 keeps float32 I/O
+
+
+def test_full_int8_is_marked_not_recommended_with_its_measured_reason(tiny_export):
+    for result in tiny_export.variants:
+        meta = result.metadata
+        assert meta["recommended"] == (result.variant != "int8")
+        if result.variant == "int8":
+            assert "tflite-runtime 2.14" in meta["recommendation"] and "this export: max" in meta["recommendation"]
+        else:
+            assert "recommendation" not in meta
 
 
 def test_parity_within_each_variants_tolerance(tiny_export):
     for result in tiny_export.variants:
         parity = result.metadata["parity"]
         assert parity["tolerance"] == PARITY_TOLERANCES[result.variant]
-        assert parity["within_tolerance"] and parity["max_abs_params01_vs_keras"] <= parity["tolerance"]
+        assert parity["within_tolerance"] and parity["max_abs_params01_vs_keras"] <= parity["tolerance"], result.variant
         assert parity["examples"] == EXPORT_CONFIG.parity_examples and parity["source"].startswith("generated")
         audio = parity["audio"]
         assert audio["max_output_difference_db"] >= audio["median_output_difference_db"]
@@ -90,6 +104,7 @@ def test_styles_are_this_variants_own_embeddings(tiny_export):
     # Same data, different arithmetic: close, and not copied from one variant to another.
     assert np.allclose(embeddings["float16"], embeddings["float32"], atol=0.05 * np.abs(embeddings["float32"]).max() + 1e-6)
     assert not np.array_equal(embeddings["int8"], embeddings["float32"])
+    assert np.allclose(embeddings["raw-float32"], embeddings["float32"], atol=1e-4)
 
 
 def test_the_model_embeds_a_reference_and_uses_it(tiny_export):

@@ -115,10 +115,32 @@ def test_tensor_names_are_checked_against_the_interpreter(bundle_path):
         load_model(bundle_path)
 
 
-def test_swapped_tensor_names_are_caught_by_shape(bundle_path):
+def test_swapped_legacy_tensor_names_contradict_the_signature(bundle_path):
     def swap(d):
         a, b = d["outputs"]
         a["tensor_name"], b["tensor_name"] = b["tensor_name"], a["tensor_name"]
     _edit(bundle_path, swap)
-    with pytest.raises(ModelError, match="in the model but"):
+    with pytest.raises(ModelError, match="is not the model's 'params01' tensor"):
+        load_model(bundle_path)
+
+
+def test_tensors_are_found_by_signature_name_without_tensor_names(bundle_path):
+    def drop(d):
+        for entry in d["inputs"] + d["outputs"]:
+            entry.pop("tensor_name")
+    _edit(bundle_path, drop)
+    model = load_model(bundle_path)
+    assert model.predict01(np.zeros(24_000, np.float32) + 0.01, model.style_embedding()).shape == (24,)
+    _edit(bundle_path, lambda d: d["outputs"][0].update(name="no_such_output"))
+    with pytest.raises(ModelError, match="lacks tensor"):
+        load_model(bundle_path)
+
+
+def test_a_bundle_names_its_signature(bundle_path):
+    def rename(d):
+        for entry in d["inputs"] + d["outputs"]:
+            entry.pop("tensor_name")
+        d["signature_key"] = "no_such_signature"
+    _edit(bundle_path, rename)
+    with pytest.raises(ModelError, match="no signature 'no_such_signature'"):
         load_model(bundle_path)

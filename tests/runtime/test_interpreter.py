@@ -41,3 +41,34 @@ def test_thread_count_is_checked(cached_bundle):
         make_interpreter(cached_bundle.with_suffix(".tflite"), num_threads=0)
     interpreter = make_interpreter(cached_bundle.with_suffix(".tflite"), num_threads=2)
     assert len(interpreter.get_input_details()) == 2 and np.all(interpreter.get_input_details()[0]["shape"] > 0)
+
+
+def test_a_model_needing_a_newer_runtime_says_which(cached_bundle, monkeypatch):
+    """What tflite-runtime 2.14 says for TF 2.21's per-channel hybrid FULLY_CONNECTED, turned into one line
+    naming the operator, the runtime the file needs (its min_runtime_version) and the runtime installed."""
+    import sys
+    import types
+
+    class OldInterpreter:
+        def __init__(self, model_path, num_threads):
+            raise RuntimeError("Didn't find op for builtin opcode 'FULLY_CONNECTED' version '12'. An older version "
+                               "of this builtin might be supported.\nRegistration failed.")
+
+    package = types.ModuleType("fake_old_tflite")
+    package.__version__ = "2.14.0"
+    module = types.ModuleType("fake_old_tflite.interpreter")
+    module.Interpreter = OldInterpreter
+    OldInterpreter.__module__ = "fake_old_tflite.interpreter"
+    monkeypatch.setitem(sys.modules, "fake_old_tflite", package)
+    monkeypatch.setitem(sys.modules, "fake_old_tflite.interpreter", module)
+    tflite = cached_bundle.with_suffix(".tflite")
+    from aeib.runtime.tflite_info import read_tflite_info
+
+    needs = read_tflite_info(tflite.read_bytes()).min_runtime_version
+    with pytest.raises(ModelError) as caught:
+        make_interpreter(tflite, modules=("fake_old_tflite.interpreter",))
+    message = str(caught.value)
+    assert "\n" not in message
+    assert f"needs TFLite runtime {needs} or newer" in message
+    assert "operator FULLY_CONNECTED version 12" in message and "fake_old_tflite 2.14.0" in message
+    assert "pip install -U ai-edge-litert" in message
