@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Fetch aeib's free music corpus: the soundtracks of three free games, from Debian packages.
+# Fetch aeib's free music corpus: the soundtracks of eight free games, from Debian packages.
 #
 #   scripts/fetch_music.sh [TARGET_DIR]        (default: data/music in the repository, git-ignored)
 #
-# Packages: wesnoth-1.16-music (Ogg Vorbis), warzone2100-music (Opus), nexuiz-music (Ogg Vorbis inside
-# the .pk3 zip archive music.pk3). Each is fetched with `apt-get download` into a cache folder
+# data v1: wesnoth-1.16-music (Vorbis), warzone2100-music (Opus), nexuiz-music (Vorbis in music.pk3).
+# data v2 adds: fretsonfire-songs-muldjord (rock songs; each song's stems are mixed into one FLAC),
+# asc-music (MP3), drascula-music (Vorbis), colobot-common-sounds (its music/ folder only) and
+# boswars-data (its intro music only). No other Debian music package is used: the rest are kept apart
+# for independent evaluation. Each package is fetched with `apt-get download` into a cache folder
 # (TARGET_DIR/.cache/debs, or $AEIB_DEB_CACHE), unpacked with `dpkg -x` into a scratch folder, and only
-# its audio files are copied to TARGET_DIR/<game>/, next to the package's copyright file (licences).
-#
+# its music files are copied to TARGET_DIR/<game>/, next to the package's copyright file (licences).
+# Mixing the Frets on Fire stems needs a Python with numpy and soundfile ($AEIB_PYTHON, else the
+# repository's .venv/bin/python, else python3).
 # Idempotent: a game whose folder holds a .complete marker for the same package version is skipped, and
 # a cached .deb is not downloaded again. Each game folder is assembled beside its final place and
 # renamed into place only when complete, so an interrupted run leaves nothing half-written.
@@ -17,17 +21,55 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 target="${1:-$repo_root/data/music}"
 if [[ "${target}" == "-h" || "${target}" == "--help" ]]; then
-    sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit 0
 fi
 cache="${AEIB_DEB_CACHE:-$target/.cache/debs}"
 
-# game folder name : Debian package
+# game folder name : Debian package : which files are music (an extended regex on the unpacked path)
 packages=(
-    "wesnoth:wesnoth-1.16-music"
-    "warzone2100:warzone2100-music"
-    "nexuiz:nexuiz-music"
+    "wesnoth:wesnoth-1.16-music:."
+    "warzone2100:warzone2100-music:."
+    "nexuiz:nexuiz-music:."
+    "fretsonfire:fretsonfire-songs-muldjord:/songs/"
+    "asc:asc-music:/music/"
+    "drascula:drascula-music:/audio/"
+    "colobot:colobot-common-sounds:/colobot/music/"
+    "boswars:boswars-data:/intro/[^/]*[.]ogg$"
 )
+python_bin="${AEIB_PYTHON:-}"
+if [[ -z "$python_bin" ]]; then
+    if [[ -x "$repo_root/.venv/bin/python" ]]; then python_bin="$repo_root/.venv/bin/python"; else python_bin=python3; fi
+fi
+
+mix_stems() {  # mix each Frets on Fire song folder's stems (song, guitar, rhythm) into <song>.flac
+    local songs_root="$1" dest="$2"
+    "$python_bin" - "$songs_root" "$dest" <<'EOF'
+import sys
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+root, dest = Path(sys.argv[1]), Path(sys.argv[2])
+for folder in sorted(p.parent for p in root.rglob("song.ogg")):
+    stems = [folder / f"{name}.ogg" for name in ("song", "guitar", "rhythm") if (folder / f"{name}.ogg").is_file()]
+    decoded = [sf.read(str(path), dtype="float32", always_2d=True) for path in stems]
+    rate = decoded[0][1]
+    if any(r != rate for _, r in decoded):
+        sys.exit(f"fetch_music: stems of {folder.name} have different sample rates")
+    frames = max(a.shape[0] for a, _ in decoded)
+    channels = max(a.shape[1] for a, _ in decoded)
+    mix = np.zeros((frames, channels), dtype=np.float64)
+    for audio, _ in decoded:
+        mix[: audio.shape[0]] += audio if audio.shape[1] == channels else audio.mean(axis=1, keepdims=True)
+    peak = float(np.max(np.abs(mix)))
+    if peak > 0.99:
+        mix *= 0.99 / peak   # one gain for the whole song: the stems' balance is the band's own
+    sf.write(str(dest / f"{folder.name}.flac"), mix.astype(np.float32), rate, subtype="PCM_16")
+    print(f"fetch_music: mixed {folder.name} from {', '.join(p.stem for p in stems)}", file=sys.stderr)
+EOF
+}
 
 for tool in apt-get apt-cache dpkg dpkg-deb; do
     command -v "$tool" >/dev/null || { echo "fetch_music: $tool not found (needs a Debian-based system)" >&2; exit 1; }
@@ -66,8 +108,7 @@ EOF
 }
 
 for entry in "${packages[@]}"; do
-    game="${entry%%:*}"
-    pkg="${entry#*:}"
+    IFS=: read -r game pkg include <<< "$entry"
     ensure_known "$pkg"
     version="$(apt-cache show "$pkg" | sed -n 's/^Version: //p' | head -n1)"
     final="$target/$game"
@@ -97,18 +138,25 @@ for entry in "${packages[@]}"; do
     done < <(find "$scratch/root" -iname '*.pk3' -print0)
 
     count=0
+    if [[ "$game" == "fretsonfire" ]]; then
+        mix_stems "$scratch/root" "$staging"
+        count="$(find "$staging" -name '*.flac' | wc -l)"
+    fi
     while IFS= read -r -d '' file; do
+        [[ "$game" == "fretsonfire" ]] && break
         rel="${file#"$scratch"/}"
+        [[ "$rel" =~ $include ]] || continue
         # keep the path below the game's music folder (music/ or sound/cdtracks/), else the file name
         case "$rel" in
             */cdtracks/*) rel="${rel#*/cdtracks/}" ;;
             */music/*) rel="${rel#*/music/}" ;;
+            */drascula/audio/*) rel="${rel#*/audio/}" ;;
             *) rel="$(basename "$rel")" ;;
         esac
         mkdir -p "$staging/$(dirname "$rel")"
         cp "$file" "$staging/$rel"
         count=$((count + 1))
-    done < <(find "$scratch" -type f \( -iname '*.ogg' -o -iname '*.opus' -o -iname '*.flac' -o -iname '*.wav' \) -print0 | sort -z)
+    done < <(find "$scratch" -type f \( -iname '*.ogg' -o -iname '*.opus' -o -iname '*.flac' -o -iname '*.wav' -o -iname '*.mp3' \) -print0 | sort -z)
     if [[ $count -eq 0 ]]; then
         echo "fetch_music: no audio files found in $pkg" >&2
         exit 1
@@ -122,6 +170,6 @@ for entry in "${packages[@]}"; do
     echo "fetch_music: $game: $count audio files ($pkg $version)" >&2
 done
 
-total="$(find "$target" -path "$target/.cache" -prune -o -type f \( -iname '*.ogg' -o -iname '*.opus' -o -iname '*.flac' -o -iname '*.wav' \) -print | wc -l)"
+total="$(find "$target" -path "$target/.cache" -prune -o -type f \( -iname '*.ogg' -o -iname '*.opus' -o -iname '*.flac' -o -iname '*.wav' -o -iname '*.mp3' \) -print | wc -l)"
 size="$(du -sh --exclude=.cache "$target" | cut -f1)"
 echo "fetch_music: $total audio files, $size in $target (downloaded packages cached in $cache)" >&2

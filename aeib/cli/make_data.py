@@ -10,7 +10,8 @@ from aeib.errors import ParameterError
 
 # Only light modules at import time: `aeib --help` must stay fast. aeib.data is imported in run().
 _PAIR_DEFAULTS = dict(sample_rate=24_000, segment_s=5.0, source_peak_dbfs=-12.0, noise_prob=0.5, agc_prob=0.0,
-                      min_source_rate_hz=22_050)
+                      min_source_rate_hz=22_050, recipe="v2", identity_prob=0.12, board_prob=0.3,
+                      room_families="shoebox,stochastic")
 _ROOM_DEFAULTS = dict(n_rooms=16, mics_per_room=4)
 
 
@@ -19,10 +20,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "make-data",
         help="render self-supervised style pairs (input, target, reference) from a music corpus",
         description="Scan a music folder (any folder of audio files, MUSDB18-HQ or MTG-Jamendo layout), split "
-        "it by track into train/valid/test, and render examples: two non-overlapping non-silent segments A and "
-        "B of one track, A in a randomly drawn style (DeepAFx-ST's neutral/broadcast/telephone/bright/warm, "
-        "random EQ/compressor settings, or live degradations boomy/harsh/muffled/squashed) applied by aeib's "
-        "own chain, all three captured through one simulated club room and phone microphone. Writes "
+        "it by track into train/valid/test, and render examples from two non-overlapping non-silent segments A "
+        "and B of one track. Recipe v2 (default): per example a mode (live: target and reference captured in "
+        "the room; board: target and reference as the desk recorded them; identity: input = target), 0-3 "
+        "degradation steps from distinct families (tonal incl. aeib's own styles, dynamics, capture: noise, "
+        "bandwidth, MP3/AAC, clipping; level: AGC, limiter) made with pedalboard, a room from one of several "
+        "room families, and absolute levels (reference and input -45..-6 dBFS RMS, input +-21 dB from the reference). Recipe v1: A "
+        "in a drawn style applied by aeib's own chain, all three captured through one room and phone. Writes "
         "{split}-NNNNN.npz shards (mono float16) and manifest.json into OUT. Deterministic for a seed whatever "
         "--workers is; rerunning an interrupted command keeps the shards already finished.",
     )
@@ -63,6 +67,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="cap the image-source order (default: as the RT60 needs)")
     parser.add_argument("--phones", type=int, default=16, metavar="N",
                         help="parametric phone microphone responses (default %(default)s)")
+    parser.add_argument("--recipe", default=_PAIR_DEFAULTS["recipe"], choices=("v1", "v2"),
+                        help="data recipe (default %(default)s; see docs/DATA.md)")
+    parser.add_argument("--identity-prob", type=float, default=_PAIR_DEFAULTS["identity_prob"], metavar="P",
+                        help="v2: share of identity examples, input = target (default %(default)s)")
+    parser.add_argument("--board-prob", type=float, default=_PAIR_DEFAULTS["board_prob"], metavar="P",
+                        help="v2: share of board-mix examples (default %(default)s)")
+    parser.add_argument("--room-families", default=_PAIR_DEFAULTS["room_families"], metavar="LIST",
+                        help="v2: room families to draw from: shoebox, stochastic, algorithmic (default %(default)s; "
+                        "measured rooms from --ir-dir are always drawn)")
+    parser.add_argument("--stochastic-rooms", type=int, default=32, metavar="N",
+                        help="v2: rooms of the stochastic family (default %(default)s)")
+    parser.add_argument("--holdout", metavar="LIST",
+                        help="top-level corpus folders (sources) to leave out entirely, e.g. drascula")
+    parser.add_argument("--test-family", action="store_true",
+                        help="make the out-of-family test set instead: only the --holdout sources, algorithmic "
+                        "rooms and the held-out degradation recipe, every example in the test split")
     parser.add_argument("--shard-size", type=int, default=64, metavar="N", help="examples per shard (default %(default)s)")
     parser.add_argument("--cache-dir", type=Path, metavar="DIR",
                         help="cache of track energy profiles and simulated rooms (default OUT/cache)")
@@ -97,15 +117,25 @@ def config_from_args(args: argparse.Namespace):
         raise ParameterError("--rooms must be >= 0 and --mics-per-room >= 1")
     styles = STYLE_NAMES if args.styles is None else check_style_names(
         [s.strip() for s in args.styles.split(",") if s.strip()])
+    families = tuple(f.strip() for f in args.room_families.split(",") if f.strip())
+    if not families:
+        raise ParameterError("--room-families needs at least one family")
+    identity = _in_unit_interval(args.identity_prob, "--identity-prob")
+    board = _in_unit_interval(args.board_prob, "--board-prob")
+    if identity + board > 1.0:
+        raise ParameterError(f"--identity-prob + --board-prob must be at most 1, got {identity + board:g}")
     pair = PairConfig(sample_rate=args.sample_rate, segment_s=args.segment_s, source_peak_dbfs=args.source_peak_dbfs,
                       styles=styles, noise_prob=_in_unit_interval(args.noise_prob, "--noise-prob"),
                       agc_prob=_in_unit_interval(args.agc_prob, "--agc-prob"),
-                      min_source_rate_hz=args.min_source_rate, split_fractions=parse_fractions(args.splits))
+                      min_source_rate_hz=args.min_source_rate, split_fractions=parse_fractions(args.splits),
+                      recipe=args.recipe, identity_prob=identity, board_prob=board, room_families=families)
+    holdout = () if args.holdout is None else tuple(s.strip() for s in args.holdout.split(",") if s.strip())
     rooms = RoomConfig(n_rooms=args.rooms, mics_per_room=args.mics_per_room, max_order=args.room_max_order)
     return MakeDataConfig(music_dir=args.music, out_dir=args.out, examples=args.examples, seed=args.seed,
                           workers=args.workers, ir_dir=args.ir_dir, ir_dir_only=args.ir_dir_only, layout=args.layout,
                           shard_size=args.shard_size, cache_dir=args.cache_dir, n_phones=args.phones, pair=pair,
-                          rooms=rooms, progress=not args.quiet)
+                          rooms=rooms, n_stochastic_rooms=args.stochastic_rooms, holdout_sources=holdout,
+                          test_family=args.test_family, progress=not args.quiet)
 
 
 def run(args: argparse.Namespace) -> int:

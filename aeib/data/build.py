@@ -13,10 +13,18 @@ The stages, each deterministic for a seed:
    matches) is kept, so an interrupted run resumes where it stopped. Worker count and order of
    completion do not change a byte.
 5. **Manifest** (:mod:`aeib.data.manifest`), written last and atomically.
+
+Held-out sources and the out-of-family test set: ``holdout_sources`` names top-level folders of the
+corpus (e.g. ``drascula``) that a training dataset leaves out entirely (counted as ``held_out``).
+With ``test_family=True`` the same option selects *only* those folders, every example goes to the
+``test`` split, rooms come from the held-out ``algorithmic`` family and the held-out degradation
+kinds are drawn (:data:`aeib.data.degrade.HELD_OUT_KINDS`): music, rooms and one recipe that no
+training example has seen.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import multiprocessing
@@ -31,10 +39,12 @@ from tqdm import tqdm
 import aeib
 from aeib.data import activity as act
 from aeib.data.corpus import CorpusError, CorpusScan, scan_corpus
+from aeib.data.degrade import describe_families
 from aeib.data.irs import IRBank, load_ir_dir
 from aeib.data.manifest import MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, file_sha256, write_manifest
 from aeib.data.pairs import ExampleSpec, PairConfig, UsableTrack, plan_split, render_example
 from aeib.data.phone import parametric_phones
+from aeib.data.reverb import family_rooms
 from aeib.data.rooms import RoomConfig, load_or_simulate_rooms
 from aeib.data.shards import (AUDIO_DTYPE, SHARD_FORMAT_VERSION, SIGNALS, encode_meta, read_meta, shard_is_valid,
                               write_npz)
@@ -62,7 +72,11 @@ class MakeDataConfig:
         cache_dir: Cache of energy profiles and simulated rooms (default ``out_dir/cache``).
         n_phones: Number of parametric phone responses.
         pair: Pair drawing and rendering options.
-        rooms: Room simulation options.
+        rooms: Room simulation options (the ``shoebox`` family).
+        n_stochastic_rooms: Rooms of the ``stochastic`` family (when the pair config draws it).
+        n_algorithmic_rooms: Rooms of the ``algorithmic`` family (when the pair config draws it).
+        holdout_sources: Top-level corpus folders held out of training (see the module docstring).
+        test_family: Make the out-of-family test set from ``holdout_sources`` instead.
         progress: Show progress bars on stderr.
     """
 
@@ -79,6 +93,10 @@ class MakeDataConfig:
     n_phones: int = 16
     pair: PairConfig = field(default_factory=PairConfig)
     rooms: RoomConfig = field(default_factory=RoomConfig)
+    n_stochastic_rooms: int = 32
+    n_algorithmic_rooms: int = 16
+    holdout_sources: tuple[str, ...] = ()
+    test_family: bool = False
     progress: bool = True
 
     def __post_init__(self) -> None:
@@ -90,6 +108,20 @@ class MakeDataConfig:
             raise ParameterError(f"--workers must be at least 1, got {self.workers}")
         if self.n_phones < 1 and not (self.ir_dir and self.ir_dir_only):
             raise ParameterError("at least one phone response is needed (--phones >= 1)")
+        if self.test_family and not self.holdout_sources:
+            raise ParameterError("--test-family needs the held-out sources (--holdout NAME[,NAME])")
+        if self.test_family and self.pair.recipe != "v2":
+            raise ParameterError("--test-family needs recipe v2")
+        if self.n_stochastic_rooms < 0 or self.n_algorithmic_rooms < 0:
+            raise ParameterError("room counts must be >= 0")
+
+    @property
+    def effective_pair(self) -> PairConfig:
+        """The pair config as used: the test family forces its rooms, recipe and split."""
+        if not self.test_family:
+            return self.pair
+        return dataclasses.replace(self.pair, room_families=("algorithmic",), held_out_recipe=True,
+                                   split_fractions=(0.0, 0.0, 1.0))
 
     def content_dict(self) -> dict:
         """The options that shape the data (not where it goes or how fast): recorded in the manifest."""
@@ -97,7 +129,9 @@ class MakeDataConfig:
             "examples": self.examples, "seed": self.seed, "layout": self.layout, "shard_size": self.shard_size,
             "ir_dir": None if self.ir_dir is None else str(Path(self.ir_dir).resolve()),
             "ir_dir_only": self.ir_dir_only, "n_phones": self.n_phones,
-            "pair": asdict(self.pair), "rooms": asdict(self.rooms),
+            "pair": asdict(self.effective_pair), "rooms": asdict(self.rooms),
+            "n_stochastic_rooms": self.n_stochastic_rooms, "n_algorithmic_rooms": self.n_algorithmic_rooms,
+            "holdout_sources": list(self.holdout_sources), "test_family": self.test_family,
         }
 
 
@@ -124,11 +158,23 @@ def _analyze(job: tuple[str, int, str | None]):
         return None
 
 
-def prepare_tracks(scan: CorpusScan, pair: PairConfig, cache_dir: Path | None, pool, progress: bool) -> list[UsableTrack]:
-    """Filter the scanned tracks down to usable ones; every rejected file is added to ``scan.skipped``."""
+def source_of(track) -> str:
+    """The top-level corpus folder a track is in (its source: a game soundtrack, a collection)."""
+    return track.rel_path.split("/", 1)[0] if "/" in track.rel_path else ""
+
+
+def prepare_tracks(scan: CorpusScan, pair: PairConfig, cache_dir: Path | None, pool, progress: bool,
+                   holdout_sources: tuple[str, ...] = (), only_holdout: bool = False) -> list[UsableTrack]:
+    """Filter the scanned tracks down to usable ones; every rejected file is added to ``scan.skipped``.
+
+    Tracks of ``holdout_sources`` are left out (``held_out``); with ``only_holdout`` all others are.
+    """
     candidates = []
     for track in scan.tracks:
-        if track.sample_rate < pair.min_source_rate_hz:
+        held_out = source_of(track) in holdout_sources
+        if held_out != only_holdout:
+            scan.skip("held_out" if held_out else "not_held_out", track.rel_path)
+        elif track.sample_rate < pair.min_source_rate_hz:
             scan.skip("low_sample_rate", track.rel_path)
         elif track.frames < 2 * np.ceil(pair.segment_s * track.sample_rate):
             scan.skip("too_short", track.rel_path)
@@ -174,8 +220,15 @@ def build_bank(config: MakeDataConfig, cache_dir: Path | None) -> tuple[IRBank, 
         raise CorpusError(f"no readable impulse response ({', '.join(('.wav', '.flac', '.aiff', '.ogg'))}) in {config.ir_dir}")
     measured_rooms = [ir for ir in measured if ir.kind == "room"]
     measured_phones = [ir for ir in measured if ir.kind == "phone"]
-    rooms = [] if config.ir_dir_only and measured_rooms else \
-        load_or_simulate_rooms(config.rooms, rate, config.seed, cache_dir)
+    families = config.effective_pair.room_families if config.effective_pair.recipe == "v2" else ("shoebox",)
+    rooms = []
+    if not (config.ir_dir_only and measured_rooms):
+        if "shoebox" in families:
+            rooms += load_or_simulate_rooms(config.rooms, rate, config.seed, cache_dir)
+        if "stochastic" in families:
+            rooms += family_rooms("stochastic", config.n_stochastic_rooms, rate, config.seed)
+        if "algorithmic" in families:
+            rooms += family_rooms("algorithmic", config.n_algorithmic_rooms, rate, config.seed)
     phones = [] if config.ir_dir_only and measured_phones else parametric_phones(config.n_phones, rate, config.seed)
     bank = IRBank(rooms + measured_rooms, phones + measured_phones)
     if not bank.rooms:
@@ -203,17 +256,18 @@ def _ir_hashes(bank: IRBank) -> dict[str, str]:
 def plan_shards(config: MakeDataConfig, usable: list[UsableTrack], bank: IRBank) -> list[ShardJob]:
     """Allocate examples to splits, draw their specs and cut them into shard jobs."""
     by_split = {name: [t for t in usable if t.split == name] for name in SPLITS}
-    counts = allocate_examples(config.examples, config.pair.split_fractions,
+    pair = config.effective_pair
+    counts = allocate_examples(config.examples, pair.split_fractions,
                                {name: bool(tracks) for name, tracks in by_split.items()})
     ir_hashes = _ir_hashes(bank)
     jobs = []
     for split in SPLITS:
-        specs = plan_split(split, counts[split], by_split[split], bank, config.pair, config.seed)
+        specs = plan_split(split, counts[split], by_split[split], bank, pair, config.seed)
         for k, start in enumerate(range(0, len(specs), config.shard_size)):
             chunk = tuple(specs[start:start + config.shard_size])
             used_irs = sorted({s.room_ir for s in chunk} | {s.phone_ir for s in chunk})
             key = {"format_version": SHARD_FORMAT_VERSION, "aeib_version": aeib.__version__,
-                   "pair": asdict(config.pair), "specs": [s.to_json() for s in chunk],
+                   "pair": asdict(pair), "specs": [s.to_json() for s in chunk],
                    "irs": {ir_id: ir_hashes[ir_id] for ir_id in used_irs}}
             digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
             jobs.append(ShardJob(f"{split}-{k:05d}.npz", split, chunk, digest))
@@ -276,17 +330,25 @@ def make_data(config: MakeDataConfig) -> MakeDataResult:
     out_dir.mkdir(exist_ok=True)
     cache_dir = Path(config.cache_dir) if config.cache_dir is not None else out_dir / "cache"
     _remove_stale_partials(out_dir)
+    pair = config.effective_pair
+    if config.holdout_sources:
+        known = {source_of(t) for t in scan.tracks}
+        unknown = [name for name in config.holdout_sources if name not in known]
+        if unknown:
+            raise CorpusError(f"--holdout: no folder {', '.join(unknown)} in {scan.root} "
+                              f"(its sources: {', '.join(sorted(k for k in known if k)) or 'none'})")
 
     context = multiprocessing.get_context("spawn")
     pool = context.Pool(config.workers) if config.workers > 1 else None
     try:
-        usable = prepare_tracks(scan, config.pair, cache_dir, pool, config.progress)
+        usable = prepare_tracks(scan, pair, cache_dir, pool, config.progress, tuple(config.holdout_sources),
+                                only_holdout=config.test_family)
     finally:
         if pool is not None:
             pool.close()
             pool.join()
     if not usable:
-        raise _no_usable_track_error(scan, config.pair)
+        raise _no_usable_track_error(scan, pair)
     bank, skipped_irs = build_bank(config, cache_dir)
     jobs = plan_shards(config, usable, bank)
 
@@ -304,13 +366,13 @@ def make_data(config: MakeDataConfig) -> MakeDataResult:
     try:
         if config.workers > 1 and len(todo) > 1:
             with context.Pool(min(config.workers, len(todo)), initializer=_init_worker,
-                              initargs=(scan.root, bank, config.pair, out_dir)) as render_pool:
+                              initargs=(scan.root, bank, pair, out_dir)) as render_pool:
                 for file, meta in render_pool.imap_unordered(_render_in_worker, todo):
                     metas[file] = meta
                     bar.update(len(meta["examples"]))
         else:
             for job in todo:
-                metas[job.file] = render_shard(job, scan.root, bank, config.pair, out_dir)
+                metas[job.file] = render_shard(job, scan.root, bank, pair, out_dir)
                 bar.update(len(job.specs))
     finally:
         bar.close()
@@ -350,6 +412,7 @@ def _assemble_manifest(config: MakeDataConfig, scan: CorpusScan, usable: list[Us
         "irs": bank.describe(),
         "schema": CHAIN_SCHEMA.to_json_dict(),
         "styles": describe_styles(),
+        "degradations": describe_families() if config.effective_pair.recipe == "v2" else None,
         "splits": {name: sum(job.split == name for job in jobs for _ in job.specs) for name in SPLITS},
         "shards": shards,
         "examples": examples,

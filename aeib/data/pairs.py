@@ -12,6 +12,19 @@ One example, all mono at :attr:`PairConfig.sample_rate`:
   ``input = capture(style(A))``, ``target = capture(A)``, ``reference = capture(B)``. The noise
   under input and target is the same recording (they are the same moment); B gets its own.
 
+That is recipe ``v1``. Recipe ``v2`` (the default, "data v2", docs/DATA.md §9) widens the world:
+
+* a **mode** per example: ``live`` (target and reference are captured in the room, as in v1),
+  ``board`` (target = A and reference = B as the mixing desk recorded them, with no room or phone;
+  only the input is captured) or ``identity`` (input = target: nothing to repair);
+* instead of one chain style, a **recipe** of 0–3 degradation steps from distinct families
+  (:mod:`aeib.data.degrade`: tonal — the chain's own styles among pedalboard filters —, dynamics,
+  capture, level), tonal/dynamics steps before the room, capture/level steps after it;
+* rooms from more than one **room family** (:mod:`aeib.data.reverb`);
+* **absolute levels** drawn per example (:mod:`aeib.data.levels`, :func:`draw_levels`): reference and
+  input each −45…−6 dBFS RMS, the input ±21 dB from the reference, the target at the reference's
+  integrated loudness.
+
 Planning is cheap and happens in the main process from the seed alone; rendering is a pure function
 of an :class:`ExampleSpec` (which carries its own ``render_seed``) and so runs in any worker, in any
 order, with the same bytes out.
@@ -27,13 +40,20 @@ from pathlib import Path
 import numpy as np
 
 from aeib.audio import read_frames, resample
+from aeib.data import levels as lv
 from aeib.data.activity import pick_pair
 from aeib.data.corpus import Track
+from aeib.data.degrade import apply_steps, sample_recipe, split_stages
 from aeib.data.irs import IRBank, convolve_causal
 from aeib.data.phone import apply_agc, crowd_noise
+from aeib.data.reverb import ROOM_FAMILIES, room_family
 from aeib.data.splits import DEFAULT_FRACTIONS
 from aeib.data.styles import STYLE_NAMES, check_style_names, sample_style, style_index
 from aeib.dsp import CHAIN_SCHEMA, process
+from aeib.errors import ParameterError
+
+RECIPES = ("v1", "v2")
+MODES = ("live", "board", "identity")
 
 RESAMPLE_CONTEXT_S = 0.02
 """Audio read on each side of a segment so the resampler's filter has context at its edges."""
@@ -53,6 +73,17 @@ class PairConfig:
         agc_prob: Probability that the phone's AGC is applied (off by default: it renormalizes level).
         min_source_rate_hz: Tracks recorded at a lower rate lack the highs and are skipped.
         split_fractions: Train, valid, test shares (of tracks, via the hash, and of examples).
+        recipe: ``v2`` (default: modes, degradation families, room families, absolute levels) or
+            ``v1`` (one chain style per example; ``noise_prob``, ``snr_db`` and ``agc_prob`` apply only to v1).
+        identity_prob: v2: share of identity examples (input = target).
+        board_prob: v2: share of board-mix examples (target and reference without room and phone).
+        room_families: v2: room families examples draw from (those present in the IR bank; measured
+            rooms from ``--ir-dir`` form the family ``measured`` and are always drawn when present).
+        held_out_recipe: v2: also draw the held-out degradation kinds (out-of-family test set only).
+        reference_rms_dbfs: v2: range of the reference's RMS level.
+        input_offset_db: v2: range of the input's RMS level relative to the reference's.
+        input_rms_dbfs: v2: the input's RMS level is kept within this range.
+        ceiling_dbfs: v2: peak ceiling of the mastering / phone limiter.
     """
 
     sample_rate: int = 24_000
@@ -64,6 +95,15 @@ class PairConfig:
     agc_prob: float = 0.0
     min_source_rate_hz: int = 22_050
     split_fractions: tuple[float, float, float] = DEFAULT_FRACTIONS
+    recipe: str = "v2"
+    identity_prob: float = 0.12
+    board_prob: float = 0.3
+    room_families: tuple[str, ...] = ("shoebox", "stochastic")
+    held_out_recipe: bool = False
+    reference_rms_dbfs: tuple[float, float] = (-45.0, -6.0)
+    input_offset_db: tuple[float, float] = (-21.0, 21.0)
+    input_rms_dbfs: tuple[float, float] = (-45.0, -6.0)
+    ceiling_dbfs: float = -0.5
 
     @property
     def segment_samples(self) -> int:
@@ -71,6 +111,13 @@ class PairConfig:
 
     def __post_init__(self) -> None:
         check_style_names(self.styles)
+        if self.recipe not in RECIPES:
+            raise ParameterError(f"recipe must be one of {', '.join(RECIPES)}, got {self.recipe!r}")
+        if not (0.0 <= self.identity_prob and 0.0 <= self.board_prob and self.identity_prob + self.board_prob <= 1.0):
+            raise ParameterError("identity and board-mix shares must be >= 0 and sum to at most 1")
+        for name in self.room_families:
+            if name not in ROOM_FAMILIES:
+                raise ParameterError(f"unknown room family {name!r} (known: {', '.join(ROOM_FAMILIES)})")
 
 
 @dataclass(frozen=True)
@@ -114,6 +161,12 @@ class ExampleSpec:
     noise_snr_db: float | None
     agc: bool
     render_seed: int
+    recipe: str = "v1"
+    mode: str = "live"
+    target_mode: str = "live"
+    degradations: list = field(default_factory=list)
+    room_family: str = "shoebox"
+    levels: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         record = asdict(self)
@@ -152,6 +205,9 @@ def plan_split(split: str, n_examples: int, tracks: list[UsableTrack], bank: IRB
         rng = np.random.default_rng(ex_seed)
         usable = tracks[int(rng.choice(len(tracks), p=weights))]
         a, b = pick_pair(usable.starts, usable.span, rng)
+        if config.recipe == "v2":
+            specs.append(_plan_v2(split, index, ex_seed, usable, a, b, bank, config, rng))
+            continue
         style = config.styles[int(rng.integers(len(config.styles)))]
         settings = sample_style(style, rng)
         room = bank.room_ids[int(rng.integers(len(bank.room_ids)))]
@@ -169,6 +225,66 @@ def plan_split(split: str, n_examples: int, tracks: list[UsableTrack], bank: IRB
             render_seed=render_seed,
         ))
     return specs
+
+
+def _room_choices(bank: IRBank, config: PairConfig) -> dict[str, list[str]]:
+    by_family: dict[str, list[str]] = {}
+    for ir in bank.rooms:
+        family = room_family(ir)
+        if family in config.room_families or family == "measured":
+            by_family.setdefault(family, []).append(ir.ir_id)
+    if not by_family:
+        raise ParameterError(f"the IR bank has no room of the families {', '.join(config.room_families)}")
+    return by_family
+
+
+def draw_levels(rng: np.random.Generator, identity: bool, config: PairConfig) -> tuple[float, float]:
+    """``(reference_rms_dbfs, input_rms_dbfs)`` of one example.
+
+    The offset (input − reference) is drawn first, uniform in ``input_offset_db``; the reference level
+    is then uniform over what keeps both levels in their ranges, so neither range is piled up at a
+    clamp and large offsets in both directions stay as common as small ones. Identity examples keep
+    the input at the reference's level (offset 0).
+    """
+    if identity:
+        reference = float(rng.uniform(*config.reference_rms_dbfs))
+        return reference, reference
+    offset = float(rng.uniform(*config.input_offset_db))
+    low = max(config.reference_rms_dbfs[0], config.input_rms_dbfs[0] - offset)
+    high = min(config.reference_rms_dbfs[1], config.input_rms_dbfs[1] - offset)
+    if low > high:   # an offset wider than the ranges allow: the nearest feasible pair
+        low = high = min(max(config.reference_rms_dbfs[0], config.input_rms_dbfs[0] - offset),
+                         config.reference_rms_dbfs[1])
+    reference = float(rng.uniform(low, high))
+    return reference, float(np.clip(reference + offset, *config.input_rms_dbfs))
+
+
+def _plan_v2(split: str, index: int, ex_seed: int, usable: UsableTrack, a: int, b: int, bank: IRBank,
+             config: PairConfig, rng: np.random.Generator) -> ExampleSpec:
+    """The v2 draws of one example (mode, recipe, room family and room, phone, levels)."""
+    u = rng.uniform()
+    mode = "identity" if u < config.identity_prob else "board" if u < config.identity_prob + config.board_prob else "live"
+    target_mode = ("board" if rng.uniform() < 0.5 else "live") if mode == "identity" else mode
+    steps = [] if mode == "identity" else sample_recipe(rng, config.styles, held_out=config.held_out_recipe)
+    rooms = _room_choices(bank, config)
+    family = sorted(rooms)[int(rng.integers(len(rooms)))]
+    room = rooms[family][int(rng.integers(len(rooms[family])))]
+    phone = bank.phone_ids[int(rng.integers(len(bank.phone_ids)))]
+    reference_rms, input_rms = draw_levels(rng, mode == "identity", config)
+    chain_steps = [s for s in steps if s["kind"] == "chain-style"]
+    style = chain_steps[0]["style"] if chain_steps else "neutral"
+    settings = chain_steps[0]["settings"] if chain_steps else {}
+    track = usable.track
+    return ExampleSpec(
+        split=split, index=index, seed=ex_seed, track_id=track.track_id, file=track.rel_path,
+        source_sample_rate=track.sample_rate, a_start_frame=a * usable.hop, b_start_frame=b * usable.hop,
+        segment_frames=math.ceil(config.segment_s * track.sample_rate), style=style, settings=settings,
+        room_ir=room, phone_ir=phone, noise_snr_db=next((s["snr_db"] for s in steps if "snr_db" in s), None),
+        agc=any(s["kind"] == "agc" for s in steps), render_seed=int(rng.integers(2**63 - 1)), recipe="v2",
+        mode=mode, target_mode=target_mode, degradations=steps, room_family=family,
+        levels={"reference_rms_dbfs": round(reference_rms, 3), "input_rms_dbfs": round(input_rms, 3),
+                "input_offset_db": round(input_rms - reference_rms, 3)},
+    )
 
 
 def load_segment(path: str | Path, start_frame: int, segment_frames: int, source_rate: int,
@@ -252,6 +368,9 @@ def render_example(spec: ExampleSpec, root: Path, bank: IRBank, config: PairConf
     gain_db = source_gain_db(a, b, config.source_peak_dbfs)
     gain = np.float32(10 ** (gain_db / 20))
     a, b = a * gain, b * gain
+    if spec.recipe == "v2":
+        signals, facts = _render_v2(spec, a, b, bank, config)
+        return signals, {"source_gain_db": gain_db, **facts}
     styled = process(a, rate, CHAIN_SCHEMA.complete(spec.settings))
     chain_ir, phone_ir = bank.chain_ir(spec.room_ir, spec.phone_ir), bank[spec.phone_ir].samples
     clean = {"input": convolve_causal(styled, chain_ir), "target": convolve_causal(a, chain_ir),
@@ -271,6 +390,33 @@ def render_example(spec: ExampleSpec, root: Path, bank: IRBank, config: PairConf
     with np.errstate(divide="ignore"):
         peaks = {name: round(float(20 * np.log10(np.max(np.abs(x)))), 3) for name, x in signals.items()}
     return signals, {"source_gain_db": gain_db, "peak_dbfs": peaks}
+
+
+def _render_v2(spec: ExampleSpec, a: np.ndarray, b: np.ndarray, bank: IRBank,
+               config: PairConfig) -> tuple[dict[str, np.ndarray], dict]:
+    rate, ceiling = config.sample_rate, config.ceiling_dbfs
+    chain_ir, phone_ir = bank.chain_ir(spec.room_ir, spec.phone_ir), bank[spec.phone_ir].samples
+    rng = np.random.default_rng(spec.render_seed)
+    pre, post = split_stages(spec.degradations)
+    live = spec.target_mode == "live"
+    target = convolve_causal(a, chain_ir) if live else a
+    reference = convolve_causal(b, chain_ir) if live else b
+    reference, reference_limited = lv.place_level(reference, rate, spec.levels["reference_rms_dbfs"], ceiling)
+    target, target_limited = lv.match_loudness(target, rate, lv.loudness_lufs(reference, rate), ceiling)
+    if spec.mode == "identity":
+        inp, input_limited = target, target_limited
+    else:
+        captured = convolve_causal(apply_steps(a, rate, pre, rng), chain_ir)
+        inp, input_limited = lv.place_level(apply_steps(captured, rate, post, rng, phone_ir), rate,
+                                            spec.levels["input_rms_dbfs"], ceiling)
+    signals = {"input": inp.astype(np.float32), "target": target.astype(np.float32),
+               "reference": reference.astype(np.float32)}
+    facts = {
+        "peak_dbfs": {k: round(lv.peak_dbfs(x), 3) for k, x in signals.items()},
+        "rms_dbfs": {k: round(lv.rms_dbfs(x), 3) for k, x in signals.items()},
+        "limited": {"input": input_limited, "target": target_limited, "reference": reference_limited},
+    }
+    return signals, facts
 
 
 def segment_ranges(spec: ExampleSpec) -> tuple[tuple[int, int], tuple[int, int]]:

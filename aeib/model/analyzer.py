@@ -18,7 +18,7 @@ import keras
 from aeib.dsp import CHAIN_SCHEMA
 from aeib.model.autodiff_dsp import AutodiffDspLayer
 from aeib.model.config import ModelConfig
-from aeib.model.controller import ParameterController, neutral_output_bias
+from aeib.model.controller import NeutralPrior, ParameterController, neutral_output_bias
 from aeib.model.encoder import AudioEncoder
 from aeib.model.frontend import LogMelSpectrogram
 from aeib.model.spsa import SpsaDspLayer
@@ -84,5 +84,8 @@ def build_enhancer(config: ModelConfig, analyzer: keras.Model | None = None) -> 
     input_audio = keras.Input((None,), name="input_audio")
     reference_audio = keras.Input((None,), name="reference_audio")
     params01 = analyzer([input_audio, reference_audio])
+    if config.loss.prior_weight > 0:
+        neutral01 = CHAIN_SCHEMA.normalize(CHAIN_SCHEMA.default_vector())
+        params01 = NeutralPrior(neutral01, config.loss.prior_weight, name="neutral_prior")(params01)
     output = build_dsp_layer(config)([input_audio, params01])
     return keras.Model([input_audio, reference_audio], output, name="enhancer")

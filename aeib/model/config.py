@@ -107,6 +107,10 @@ class LossConfig:
         fft_sizes: Frame/FFT size of each resolution (hop = size / 4).
         mel_bands: Mel bands of each resolution (same length as ``fft_sizes``).
         log_eps: Floor added to the mel power before the log.
+        level_matched: Scale the processed audio to the target's RMS before comparing (the product's
+            measured loudness stage sets the level, so the analyzer is judged on tone and dynamics only).
+        prior_weight: Weight of a penalty ``mean((params01 − neutral01)²)`` that keeps settings away from
+            extremes unless the audio asks for them (0 = off).
     """
 
     mel_weight: float = 1.0
@@ -114,6 +118,8 @@ class LossConfig:
     fft_sizes: tuple[int, ...] = (2048, 1024, 512, 256)
     mel_bands: tuple[int, ...] = (128, 64, 32, 16)
     log_eps: float = 1e-7
+    level_matched: bool = False
+    prior_weight: float = 0.0
 
     def __post_init__(self) -> None:
         _positive_ints(self.fft_sizes, "loss.fft_sizes")
@@ -125,6 +131,8 @@ class LossConfig:
         _require(self.mel_weight >= 0 and self.time_weight >= 0 and self.mel_weight + self.time_weight > 0,
                  "loss weights must be ≥ 0 and not both 0")
         _require(self.log_eps > 0, f"loss.log_eps must be positive, got {self.log_eps}")
+        _require(isinstance(self.level_matched, bool), "loss.level_matched must be true or false")
+        _require(self.prior_weight >= 0, f"loss.prior_weight must be >= 0, got {self.prior_weight}")
 
 
 @dataclass(frozen=True)

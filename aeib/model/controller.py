@@ -78,3 +78,35 @@ class ParameterController(keras.layers.Layer):
     def get_config(self):
         return {**super().get_config(), "n_params": self.n_params, "hidden_units": list(self.hidden_units),
                 "dropout_rate": self.dropout_rate, "output_bias": self.output_bias}
+
+
+@keras.saving.register_keras_serializable(package="aeib")
+class NeutralPrior(keras.layers.Layer):
+    """Identity on the normalized setting that adds ``weight · mean((params01 − neutral01)²)`` as a loss.
+
+    Args:
+        neutral01: The neutral setting in normalized units, float[n_params].
+        weight: Penalty weight (in units of the audio loss).
+
+    Call args:
+        params01: float32[batch, n_params].
+
+    Returns:
+        ``params01`` unchanged.
+    """
+
+    def __init__(self, neutral01: Sequence[float], weight: float, **kwargs):
+        super().__init__(**kwargs)
+        self.neutral01 = [float(v) for v in neutral01]
+        self.weight = float(weight)
+
+    def call(self, params01):
+        neutral = keras.ops.convert_to_tensor(np.asarray(self.neutral01, dtype=np.float32))
+        self.add_loss(self.weight * keras.ops.mean(keras.ops.square(params01 - neutral)))
+        return params01
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "neutral01": self.neutral01, "weight": self.weight}

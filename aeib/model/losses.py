@@ -7,6 +7,9 @@ onto ``mel_bands`` HTK mel bands from :func:`aeib.features.mel_filterbank`, and 
 
     mel_weight · mean over resolutions of that L1  +  time_weight · mean |y_pred − y_true|.
 
+With ``level_matched`` the prediction is first scaled to the target's RMS level (per example), so a
+pure gain costs nothing: level is the job of the measured loudness stage, not of the analyzer.
+
 The loss is never exported, so it may use ``tf.signal.stft``.
 """
 
@@ -43,7 +46,7 @@ class MultiResolutionLogMelLoss(keras.losses.Loss):
 
     def __init__(self, sample_rate: int = 24_000, fft_sizes=(2048, 1024, 512, 256), mel_bands=(128, 64, 32, 16),
                  mel_weight: float = 1.0, time_weight: float = 0.1, log_eps: float = 1e-7,
-                 jit_compile: bool = True, name: str = "multi_resolution_log_mel",
+                 jit_compile: bool = True, level_matched: bool = False, name: str = "multi_resolution_log_mel",
                  reduction: str | None = "sum_over_batch_size", **kwargs):
         super().__init__(name=name, reduction=reduction, **kwargs)
         if len(fft_sizes) != len(mel_bands):
@@ -55,6 +58,7 @@ class MultiResolutionLogMelLoss(keras.losses.Loss):
         self.time_weight = float(time_weight)
         self.log_eps = float(log_eps)
         self.jit_compile = bool(jit_compile)
+        self.level_matched = bool(level_matched)
         self._per_example = (tf.function(self._per_example_loss, jit_compile=True) if jit_compile
                              else self._per_example_loss)
         self._filterbanks = []
@@ -68,7 +72,7 @@ class MultiResolutionLogMelLoss(keras.losses.Loss):
                             jit_compile: bool = True) -> "MultiResolutionLogMelLoss":
         """The loss described by a :class:`~aeib.model.config.LossConfig`."""
         return cls(sample_rate, loss.fft_sizes, loss.mel_bands, loss.mel_weight, loss.time_weight, loss.log_eps,
-                   jit_compile=jit_compile)
+                   jit_compile=jit_compile, level_matched=loss.level_matched)
 
     def log_mel(self, audio: tf.Tensor, resolution: int) -> tf.Tensor:
         """float32[batch, frames, mel_bands] log-mel power of one resolution."""
@@ -81,6 +85,10 @@ class MultiResolutionLogMelLoss(keras.losses.Loss):
         return self._per_example(tf.cast(y_true, tf.float32), tf.cast(y_pred, tf.float32))
 
     def _per_example_loss(self, y_true, y_pred):
+        if self.level_matched:
+            def rms(x):
+                return tf.sqrt(tf.reduce_mean(tf.square(x), axis=-1, keepdims=True) + 1e-12)
+            y_pred = y_pred * (rms(y_true) / rms(y_pred))
         mel = tf.add_n([
             tf.reduce_mean(tf.abs(self.log_mel(y_pred, r) - self.log_mel(y_true, r)), axis=[1, 2])
             for r in range(len(self.fft_sizes))
@@ -91,4 +99,5 @@ class MultiResolutionLogMelLoss(keras.losses.Loss):
     def get_config(self):
         return {**super().get_config(), "sample_rate": self.sample_rate, "fft_sizes": list(self.fft_sizes),
                 "mel_bands": list(self.mel_bands), "mel_weight": self.mel_weight,
-                "time_weight": self.time_weight, "log_eps": self.log_eps, "jit_compile": self.jit_compile}
+                "time_weight": self.time_weight, "log_eps": self.log_eps, "jit_compile": self.jit_compile,
+                "level_matched": self.level_matched}

@@ -69,6 +69,8 @@ class TrainOptions:
         lr_patience: Epochs without improvement before the learning rate is reduced.
         lr_factor: Factor applied to the learning rate on a plateau.
         verbose: Keras verbosity (1 progress bar, 2 one line per epoch, 0 silent).
+        init_from: A saved analyzer (``analyzer.keras``) or run checkpoint whose analyzer weights a new
+            run starts from (fine-tuning); ignored when resuming.
     """
 
     config: str
@@ -83,6 +85,7 @@ class TrainOptions:
     early_stopping_patience: int = 8
     lr_patience: int = 3
     lr_factor: float = 0.5
+    init_from: Path | None = None
     verbose: int = 1
 
 
@@ -198,6 +201,20 @@ def _load_state(out_dir: Path) -> dict | None:
     return state
 
 
+def _init_analyzer(model: keras.Model, path: Path) -> None:
+    """Copy the analyzer weights of a saved analyzer or enhancer into ``model``'s analyzer."""
+    if not path.is_file():
+        raise RunFolderError(f"--init-from {path}: no such file")
+    source = load_model(path)
+    if source.name != "analyzer":
+        source = source.get_layer("analyzer")
+    target = model.get_layer("analyzer")
+    try:
+        target.set_weights(source.get_weights())
+    except ValueError as exc:
+        raise RunFolderError(f"--init-from {path}: its analyzer does not fit this config ({exc})") from None
+
+
 def _check_options(options: TrainOptions) -> None:
     if options.epochs < 1:
         raise ParameterError(f"--epochs must be at least 1, got {options.epochs}")
@@ -248,6 +265,8 @@ def train(options: TrainOptions) -> dict:
             model = load_model(out_dir / "last.keras", compile=True)
         else:
             model = build_enhancer(config)
+            if options.init_from is not None:
+                _init_analyzer(model, Path(options.init_from))
             compile_enhancer(model, config)
 
     train_examples = int(manifest["splits"].get("train", 0))

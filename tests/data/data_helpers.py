@@ -79,9 +79,11 @@ TINY_ROOMS = RoomConfig(n_rooms=2, mics_per_room=2, length_m=(10.0, 12.0), rt60_
 
 
 def tiny_config(music: Path, out: Path, cache: Path, **overrides) -> MakeDataConfig:
-    """A make-data config that renders in about a second: 16 kHz, 0.5 s segments, 12 examples."""
+    """A make-data config that renders in about a second: 16 kHz, 0.5 s segments, 12 examples, recipe v1
+    unless ``pair={"recipe": "v2"}``."""
+    pair_options = {"recipe": "v1", **overrides.pop("pair", {})}   # v2 has its own tests (test_data_v2.py)
     pair = PairConfig(sample_rate=TEST_RATE, segment_s=TEST_SEGMENT_S, split_fractions=TEST_FRACTIONS,
-                      noise_prob=0.5, agc_prob=0.2, **overrides.pop("pair", {}))
+                      noise_prob=0.5, agc_prob=0.2, **pair_options)
     options = dict(music_dir=music, out_dir=out, examples=12, seed=7, workers=1, shard_size=4, cache_dir=cache,
                    n_phones=3, pair=pair, rooms=TINY_ROOMS, progress=False)
     options.update(overrides)

@@ -13,7 +13,8 @@ from aeib.data.phone import parametric_phones
 from aeib.dsp import process
 from data_helpers import TEST_FRACTIONS, TEST_RATE, TEST_SEGMENT_S
 
-PAIR = PairConfig(sample_rate=TEST_RATE, segment_s=TEST_SEGMENT_S, split_fractions=TEST_FRACTIONS, noise_prob=0.0)
+PAIR = PairConfig(sample_rate=TEST_RATE, segment_s=TEST_SEGMENT_S, split_fractions=TEST_FRACTIONS, noise_prob=0.0,
+                  recipe="v1")
 
 
 def _room(rate):

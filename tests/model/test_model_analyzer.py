@@ -103,3 +103,30 @@ def test_saved_enhancer_reloads_with_identical_outputs(tiny_config, audio_batch,
     expected = np.asarray(enhancer([audio, reference]))
     np.testing.assert_array_equal(np.asarray(reloaded([audio, reference])), expected)
     assert np.abs(expected - audio).max() > 0.0  # the chain really processed the audio
+
+
+def test_neutral_prior_adds_its_penalty_and_round_trips(tmp_path):
+    from aeib.model.controller import NeutralPrior
+
+    neutral = [0.5, 0.2, 0.9]
+    layer = NeutralPrior(neutral, 0.3)
+    params = np.array([[0.5, 0.2, 0.9], [1.0, 0.0, 0.5]], dtype=np.float32)
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, layer(inputs))
+    out = model(params)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(out), params)
+    expected = 0.3 * np.mean((params - np.array(neutral)) ** 2)
+    assert float(keras.ops.convert_to_numpy(model.losses[0])) == pytest.approx(expected, rel=1e-5)
+    again = NeutralPrior.from_config(layer.get_config())
+    assert again.neutral01 == neutral and again.weight == 0.3
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    assert isinstance(loaded.layers[-1], NeutralPrior)
+
+
+def test_enhancer_with_a_prior_weight_carries_the_prior(tiny_config):
+    import dataclasses
+
+    config = dataclasses.replace(tiny_config, loss=dataclasses.replace(tiny_config.loss, prior_weight=0.1))
+    names = [layer.name for layer in build_enhancer(config).layers]
+    assert "neutral_prior" in names and "neutral_prior" not in [l.name for l in build_enhancer(tiny_config).layers]

@@ -59,3 +59,16 @@ def test_loss_config_round_trip(audio_batch):
     assert clone.get_config() == loss.get_config()
     a, b = audio_batch(2, 2000, seed=1), audio_batch(2, 2000, seed=2)
     assert float(clone(a, b)) == pytest.approx(float(loss(a, b)), rel=1e-6)
+
+
+def test_level_matched_loss_ignores_a_pure_gain_but_not_a_tone_change(audio_batch):
+    """The measured loudness stage sets the level, so a level-matched loss must not charge for it."""
+    plain = MultiResolutionLogMelLoss(24_000, (1024, 256), (64, 16), time_weight=0.1)
+    matched = MultiResolutionLogMelLoss(24_000, (1024, 256), (64, 16), time_weight=0.1, level_matched=True)
+    audio = audio_batch(2, 8000)
+    assert float(matched(audio, 0.25 * audio)) == pytest.approx(0.0, abs=1e-4)
+    assert float(plain(audio, 0.25 * audio)) > 1.0
+    darker = tf.signal.frame(audio, 2, 1, pad_end=True)   # two-tap average: a low-pass, not a gain
+    darker = tf.reduce_mean(darker, axis=-1).numpy()
+    assert float(matched(audio, darker)) > 0.05
+    assert MultiResolutionLogMelLoss.from_config(matched.get_config()).level_matched

@@ -110,3 +110,25 @@ def test_autodiff_gradient_trains_through_the_same_loader(tiny_data, tmp_path):
     assert summary["epochs_run"] == 1 and np.isfinite(summary["best_val_loss"])
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["training"]["gradient"] == "autodiff"
+
+
+def test_init_from_copies_the_analyzer_weights(tmp_path):
+    import keras
+    import numpy as np
+
+    from aeib.errors import AeibError
+    from aeib.model.analyzer import build_enhancer
+    from aeib.model.config import ModelConfig
+    from aeib.train.trainer import _init_analyzer
+
+    config = ModelConfig.load("tiny")
+    keras.utils.set_random_seed(1)
+    source = build_enhancer(config)
+    source.get_layer("analyzer").save(tmp_path / "analyzer.keras")
+    keras.utils.set_random_seed(2)
+    fresh = build_enhancer(config)
+    _init_analyzer(fresh, tmp_path / "analyzer.keras")
+    for a, b in zip(source.get_layer("analyzer").get_weights(), fresh.get_layer("analyzer").get_weights()):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(AeibError, match="no such file"):
+        _init_analyzer(fresh, tmp_path / "missing.keras")
