@@ -63,6 +63,8 @@ class EvalExample:
         style: Name of the style that made the input (``None`` if unknown).
         applied_params: The setting (physical units, complete) that was applied to make the input,
             or ``None`` if unknown.
+        groups: Further scopes the example is reported in (data v2: its mode and each degradation
+            family or kind it went through, e.g. ``mode:board``, ``family:capture``, ``kind:gsm``).
     """
 
     example_id: str
@@ -72,6 +74,7 @@ class EvalExample:
     sample_rate: int
     style: str | None = None
     applied_params: dict[str, float] | None = None
+    groups: tuple[str, ...] = ()
 
     @property
     def duration_s(self) -> float:
@@ -166,10 +169,12 @@ def _shard_dataset(files: list[Path], native_rate: int, description: str, sample
                 shard = read_shard(file)
             except Exception as exc:
                 raise DataError(f"cannot read shard {file}: {exc}") from None
+            records = shard["meta"].get("examples", []) if isinstance(shard.get("meta"), dict) else []
             for row in range(shard["input"].shape[0]):
                 if produced >= count:
                     return
                 style_index = int(shard["style"][row])
+                v2 = row < len(records) and records[row].get("recipe") == "v2"
                 yield EvalExample(
                     example_id=f"{file.name}#{row}",
                     input=_to_rate(shard["input"][row], native_rate, rate),
@@ -180,10 +185,22 @@ def _shard_dataset(files: list[Path], native_rate: int, description: str, sample
                     applied_params=CHAIN_SCHEMA.to_dict(np.clip(
                         shard["params"][row].astype(np.float64),
                         [s.min for s in CHAIN_SCHEMA], [s.max for s in CHAIN_SCHEMA])),
+                    groups=example_groups(records[row]) if v2 else (),
                 )
                 produced += 1
 
     return EvalDataset(description, native_rate, rate, count, load)
+
+
+def example_groups(record: dict) -> tuple[str, ...]:
+    """The report scopes of a data-v2 example record: its mode, then each family and kind it went through."""
+    groups = [f"mode:{record.get('mode', 'live')}"]
+    steps = [s for s in record.get("degradations", []) if isinstance(s, dict)]
+    if record.get("mode") != "identity" and not steps:
+        groups.append("family:level-only")
+    groups += [f"family:{s.get('family')}" for s in steps]
+    groups += [f"kind:{s.get('kind')}" for s in steps]
+    return tuple(groups)
 
 
 # -- triplets ------------------------------------------------------------------------------------

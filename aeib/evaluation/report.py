@@ -75,12 +75,19 @@ def _stats(result: EvaluationResult, rows: list[dict], scope: str, method: str, 
 
 
 def scopes(result: EvaluationResult) -> list[str]:
-    """``"all"`` then every style present, in first-seen order."""
+    """``"all"``, every style present (first-seen order), then every group (data v2: modes, families,
+    kinds; sorted)."""
     styles = []
     for row in result.rows:
         if row["style"] is not None and row["style"] not in styles:
             styles.append(row["style"])
-    return [ALL_SCOPE] + styles
+    groups = sorted({g for row in result.rows for g in row.get("groups", ())})
+    return [ALL_SCOPE] + styles + groups
+
+
+def in_scope(row: dict, scope: str) -> bool:
+    """Whether a result row belongs to a scope (all, its style, or one of its groups)."""
+    return scope in (ALL_SCOPE, row["style"]) or scope in row.get("groups", ())
 
 
 def summarize(result: EvaluationResult) -> list[SummaryRow]:
@@ -88,7 +95,7 @@ def summarize(result: EvaluationResult) -> list[SummaryRow]:
     out = []
     for scope in scopes(result):
         for record in result.methods:
-            rows = [r for r in result.rows if r["method"] == record.name and scope in (ALL_SCOPE, r["style"])]
+            rows = [r for r in result.rows if r["method"] == record.name and in_scope(r, scope)]
             if not rows:
                 continue
             out.extend(_stats(result, rows, scope, record.name, metric) for metric in ALL_METRICS)

@@ -194,7 +194,8 @@ def _evaluate_example(index, example, methods, records, result, spectra_examples
         audio = np.asarray(output.audio, dtype=np.float32)
         unchanged = output.audio is example.input or np.array_equal(audio, example.input)
         scores = input_scores if unchanged else {**scorer.compare(audio), **scorer.compare_deepafx(audio)}
-        row = {"example_id": example.example_id, "style": example.style, "method": method.name,
+        row = {"example_id": example.example_id, "style": example.style, "groups": list(example.groups),
+               "method": method.name,
                **{name: scores[name] for name in METRICS + DEEPAFX_METRICS}}
         row[SETTINGS_METRIC] = math.nan
         if example.applied_params is not None and output.params is not None:

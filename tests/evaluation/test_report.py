@@ -95,3 +95,26 @@ def test_style_glance_table(result):
     assert lines[2] == "| all | 4.00 | +50 % | +85 % |"
     assert lines[3] == "| boomy | 3.00 | +33 % | +88 % |"  # oracle on e1 only: 1 − 0.5 / 4
     assert lines[4] == "| harsh | 6.00 | +67 % | +83 % |"
+
+
+def test_groups_are_scopes_an_example_can_share(result):
+    """Data-v2 examples are reported in every group they belong to (mode, families), not only by style."""
+    groups = {"e1": ["mode:live", "family:tonal", "family:capture"], "e2": ["mode:live", "family:capture"], "e3": []}
+    for row in result.rows:
+        row["groups"] = groups[row["example_id"]]
+    summary = summarize(result)
+    metric = ALL_METRICS[0]
+    capture = _get(summary, "family:capture", "model", metric)
+    assert capture.n == 2 and capture.mean == pytest.approx(2.0)        # e1 (1.0) and e2 (3.0)
+    tonal = _get(summary, "family:tonal", "model", metric)
+    assert tonal.n == 1 and tonal.mean == pytest.approx(1.0)
+    assert _get(summary, "all", "model", metric).n == 3
+
+
+def test_example_groups_of_v2_records():
+    from aeib.evaluation.datasets import example_groups
+
+    record = {"recipe": "v2", "mode": "board", "degradations": [{"family": "capture", "kind": "gsm"}]}
+    assert example_groups(record) == ("mode:board", "family:capture", "kind:gsm")
+    assert example_groups({"recipe": "v2", "mode": "live", "degradations": []}) == ("mode:live", "family:level-only")
+    assert example_groups({"recipe": "v2", "mode": "identity", "degradations": []}) == ("mode:identity",)
