@@ -13,6 +13,8 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
+
 from aeib import __version__
 from aeib.audio import atomic_output
 from aeib.dsp import CHAIN_SCHEMA
@@ -24,10 +26,40 @@ from aeib.model.config import ModelConfig
 BUNDLE_FORMAT = "aeib-analyzer"
 BUNDLE_FORMAT_VERSION = 1
 DEFAULT_STYLE = "clean-live-mix"
+"""The built-in style of a model trained on data v1 (references captured like the inputs)."""
+BOARD_MIX_STYLE = "board-mix"
+LIVE_ROOM_STYLE = "live-room"
 STYLE_DESCRIPTIONS = {
     DEFAULT_STYLE: "clean live mix: the mean embedding of the training set's clean reference mixes "
                    "(captured in the same simulated rooms and phones as the inputs, with no style applied)",
+    BOARD_MIX_STYLE: "board mix: the mean embedding of the training set's board-mix references (what the "
+                     "mixing desk recorded, with no room and no phone) — 'make it sound like a proper recording'",
+    LIVE_ROOM_STYLE: "live room: the mean embedding of the training set's references captured in the room by a "
+                     "phone, like the inputs but with nothing else wrong",
 }
+
+
+def builtin_styles(embeddings: np.ndarray, reference_kinds: tuple[str, ...] | None) -> tuple[dict, str]:
+    """The built-in styles from the training references' embeddings, and the default style's name.
+
+    Args:
+        embeddings: float[n, embedding_dim] of the training windows' references.
+        reference_kinds: Per window ``board`` or ``live`` (data v2), or ``None`` (data v1).
+
+    Returns:
+        ``({name: mean embedding}, default name)``: ``board-mix`` (default) and ``live-room`` for data
+        v2, ``clean-live-mix`` for data v1.
+    """
+    if reference_kinds is None:
+        return {DEFAULT_STYLE: embeddings.mean(axis=0)}, DEFAULT_STYLE
+    kinds = np.asarray(reference_kinds)
+    styles = {}
+    for name, kind in ((BOARD_MIX_STYLE, "board"), (LIVE_ROOM_STYLE, "live")):
+        if np.any(kinds == kind):
+            styles[name] = embeddings[kinds == kind].mean(axis=0)
+    if not styles:
+        return {DEFAULT_STYLE: embeddings.mean(axis=0)}, DEFAULT_STYLE
+    return styles, BOARD_MIX_STYLE if BOARD_MIX_STYLE in styles else next(iter(styles))
 FRONTEND_DEFINITION = ("aeib.features.log_mel_spectrogram (valid framing, periodic Hann, DFT/Σw, HTK mel, "
                        "natural log)")
 SIGNATURE_KEY = "serving_default"
@@ -61,7 +93,7 @@ def sha256_hex(data: bytes) -> str:
 def bundle_metadata(*, name: str, variant: str, tflite_bytes: bytes, config: ModelConfig, window_samples: int,
                     tensor_specs: dict[str, dict], styles: dict[str, list[float]], training: dict, parity: dict,
                     tensorflow_version: str, runtime: dict, recommended: bool = True,
-                    recommendation: str | None = None) -> dict:
+                    recommendation: str | None = None, default_style: str = DEFAULT_STYLE) -> dict:
     """The JSON object written beside a ``.tflite`` file.
 
     Args:
@@ -109,7 +141,7 @@ def bundle_metadata(*, name: str, variant: str, tflite_bytes: bytes, config: Mod
         "outputs": [tensor_specs["params01"], tensor_specs["input_embedding"]],
         "styles": {style: {"description": STYLE_DESCRIPTIONS.get(style, style), "embedding": [float(v) for v in emb]}
                    for style, emb in styles.items()},
-        "default_style": DEFAULT_STYLE,
+        "default_style": default_style,
         "training": training,
         "parity": parity,
         "runtime": runtime,

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from aeib.data.manifest import MANIFEST_NAME, file_sha256
-from aeib.data.shards import member_layout
+from aeib.data.shards import member_layout, read_meta
 from aeib.export.config import ExportError
 from aeib.features import LogMelSpec, frame_signal, hann_window, mel_filterbank
 
@@ -32,11 +32,14 @@ class Windows:
         input: float32[n, samples], mono input recordings.
         reference: float32[n, samples], mono references (clean mixes in the training data).
         source: Where they came from, for the bundle's ``parity`` block (e.g. ``"valid shards"``).
+        reference_kinds: Per window, how its reference was recorded (data v2: ``board`` — the desk's
+            clean mix — or ``live`` — captured in the room by a phone); ``None`` when unknown.
     """
 
     input: np.ndarray
     reference: np.ndarray
     source: str
+    reference_kinds: tuple[str, ...] | None = None
 
     def __len__(self) -> int:
         return self.input.shape[0]
@@ -107,13 +110,23 @@ def shard_windows(data_dir: str | Path, split: str, count: int, n_samples: int) 
     picks = np.unique(np.linspace(0, total - 1, min(count, total)).round().astype(int))
     starts = np.concatenate([[0], np.cumsum(sizes)])
     out = {name: np.empty((len(picks), n_samples), dtype=np.float32) for name in SIGNALS}
+    records: dict[int, list] = {}
+    kinds = []
     for row, pick in enumerate(picks):
         shard = int(np.searchsorted(starts, pick, side="right") - 1)
         for name in SIGNALS:
             out[name][row] = _crop(np.asarray(shards[shard][name][pick - starts[shard]], dtype=np.float32), n_samples)
+        if shard not in records:
+            try:
+                records[shard] = read_meta(paths[shard]).get("examples", [])
+            except Exception:  # noqa: BLE001 - the kinds are optional information
+                records[shard] = []
+        record = records[shard][pick - starts[shard]] if pick - starts[shard] < len(records[shard]) else {}
+        kinds.append(record.get("target_mode") if record.get("recipe") == "v2" else None)
     if not np.isfinite(out["input"]).all() or not np.isfinite(out["reference"]).all():
         raise ExportError(f"{split} shards in {data_dir} hold NaN or infinite samples")
-    return Windows(out["input"], out["reference"], f"{split} shards")
+    known = tuple(kinds) if all(k is not None for k in kinds) else None
+    return Windows(out["input"], out["reference"], f"{split} shards", known)
 
 
 def generated_windows(count: int, n_samples: int, sample_rate: int, seed: int = 0) -> Windows:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from aeib.export.bundle import (DEFAULT_STYLE, bundle_metadata, check_name, install_default, prepare_out_dir,
+from aeib.export.bundle import (builtin_styles, bundle_metadata, check_name, install_default, prepare_out_dir,
                                 write_bundle)
 from aeib.export.config import CROSS_RUNTIME_TOLERANCES, NOT_RECOMMENDED, ExportConfig, ExportError, is_raw
 from aeib.export.data import Windows, check_data_dir, features, generated_windows, manifest_sha256, shard_windows
@@ -180,7 +180,7 @@ def export_model(request: ExportRequest, progress: bool = True) -> ExportResult:
             specs = {name: runner.tensor_spec(name) for name in runner.details}
             style_in, check_in, check_ref = ((train.reference, check.input, check.reference) if raw else
                                              (train_ref_feats, check_input_feats, check_ref_feats))
-            styles = {DEFAULT_STYLE: runner.embed(style_in).mean(axis=0)}
+            styles, default_style = builtin_styles(runner.embed(style_in), train.reference_kinds)
             predicted = runner.predict(check_in, runner.embed(check_ref))
             parity = parity_report(reference_params, predicted, check.input, model_config.sample_rate,
                                    config.tolerances[variant], check.source)
@@ -202,7 +202,7 @@ def export_model(request: ExportRequest, progress: bool = True) -> ExportResult:
                 name=request.name, variant=variant, tflite_bytes=tflite_bytes, config=model_config,
                 window_samples=window, tensor_specs=specs, styles=styles, training=training, parity=parity,
                 tensorflow_version=tf.__version__, runtime=runtime, recommended=recommendation is None,
-                recommendation=recommendation)
+                recommendation=recommendation, default_style=default_style)
             pending.append((variant, tflite_bytes, metadata))
             bar.update()
 
