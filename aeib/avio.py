@@ -226,6 +226,17 @@ def check_bitrate(bitrate_kbps: int | None) -> int:
     return bitrate_kbps
 
 
+def check_bitrate_applies(output: str | os.PathLike, bitrate_kbps: int | None) -> None:
+    """Refuse a bit rate for an output that is not AAC or MP3 (it would be silently ignored).
+
+    Raises:
+        OutputError: ``bitrate_kbps`` is given and ``output``'s extension is not in :data:`ENCODED_OUTPUTS`.
+    """
+    if bitrate_kbps is not None and Path(output).suffix.lower() not in ENCODED_OUTPUTS:
+        raise OutputError(f"--bitrate applies only to AAC/MP3 outputs ({', '.join(ENCODED_OUTPUTS)}), not to "
+                          f"{Path(output).name}; leave it out")
+
+
 def check_encodable(output: Path, sample_rate: int, channels: int) -> None:
     """Refuse, before any work, a rate or channel count the output's encoder cannot take.
 

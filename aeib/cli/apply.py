@@ -8,8 +8,9 @@ import time
 
 from tqdm import tqdm
 
-from aeib.audio import (AtomicAudioWriter, audio_info, check_finite, check_output_path, header_overstates_length,
-                        iter_blocks, output_format, same_file)
+from aeib.audio import (WRITABLE_SUFFIXES, AtomicAudioWriter, audio_info, check_finite, check_output_path,
+                        header_overstates_length, iter_blocks, output_format, same_file)
+from aeib.avio import check_bitrate_applies
 from aeib.dsp.processor import MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ
 from aeib.errors import AudioError, OutputError
 from aeib.settings import load_setting, preset_names
@@ -24,13 +25,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="apply an EQ/compressor setting (parameter file or preset) to an audio file",
         description="Apply a parameter file (physical units; parameters left out take their neutral "
         "defaults) to INPUT at its own sample rate and channel count, streaming in blocks. "
-        "The output container follows OUTPUT's extension (.wav, .flac, .aiff, .ogg, .opus), or INPUT's "
-        "when OUTPUT has none; WAV/AIFF output is 32-bit float if the input was float, else 24-bit PCM. "
+        "INPUT may be anything `aeib enhance` reads (WAV, FLAC, OGG, Opus, AIFF, MP3, m4a, and the first "
+        "audio stream of an mp4/mov/mkv/webm video). The output format follows OUTPUT's extension "
+        f"({', '.join(WRITABLE_SUFFIXES)}), or INPUT's when OUTPUT has none; WAV/AIFF output is 32-bit float "
+        "if the input was float, else 24-bit PCM; .m4a/.mp4/.mov/.mkv are AAC and .mp3 MP3, and an "
+        ".mp4/.mov/.mkv output of a video input carries its video stream copied untouched. "
         "A version 2 file (written by `aeib enhance --params-out`) also carries the strength (0 copies "
         "INPUT through unchanged) and the loudness gain, so the output of that enhance is reproduced exactly. "
         "The output is written to a temporary file and renamed into place only when complete.",
     )
-    parser.add_argument("input", metavar="INPUT", help="audio file to process (WAV, FLAC, OGG, Opus, AIFF)")
+    parser.add_argument("input", metavar="INPUT",
+                        help="audio or video file to process (WAV, FLAC, OGG, Opus, AIFF, MP3, m4a, mp4, mov, "
+                        "mkv, webm, ...)")
     parser.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="where to write the result")
     parser.add_argument("--params", required=True, metavar="P",
                         help=f"parameter JSON file, or a bundled preset: {', '.join(preset_names())} "
@@ -40,6 +46,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          help="write 32-bit float WAV/AIFF regardless of the input's format")
     subtype.add_argument("--pcm24", dest="float_output", action="store_false",
                          help="write 24-bit PCM WAV/AIFF regardless of the input's format")
+    parser.add_argument("--bitrate", type=int, default=None, metavar="KBPS",
+                        help="bit rate of an AAC (.m4a/.mp4/.mov/.mkv) or MP3 output in kbit/s, 32-320 (default 192); "
+                        "refused for other outputs")
     parser.add_argument("--plot", metavar="PNG", help="also draw the EQ curve and compressor static curve")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     parser.set_defaults(handler=run)
@@ -50,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     if same_file(args.input, args.output):
         raise OutputError(f"output {args.output} is the input file; choose another path (aeib never overwrites its input)")
     check_output_path(args.output)
+    check_bitrate_applies(args.output, args.bitrate)
     if args.plot:
         if same_file(args.plot, args.input) or same_file(args.plot, args.output):
             raise OutputError(f"--plot {args.plot} would overwrite the input or the output; choose another path")
@@ -68,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
 
     process = setting_processor(setting, info.sample_rate, info.channels)
     frames = 0
-    with AtomicAudioWriter(args.output, info.sample_rate, info.channels, container, subtype) as writer, \
+    with AtomicAudioWriter(args.output, info.sample_rate, info.channels, container, subtype, bitrate_kbps=args.bitrate,
+                           video_from=info.path if info.video_codec else None) as writer, \
             tqdm(total=info.frames, unit="frame", unit_scale=True, desc="apply", leave=False,
                  disable=args.quiet or None, file=sys.stderr) as bar:
         for block in iter_blocks(info.path, BLOCK_FRAMES):

@@ -3,17 +3,34 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
 from tqdm import tqdm
 
+from aeib.audio import WRITABLE_SUFFIXES
+from aeib.avio import check_bitrate_applies
 from aeib.errors import AeibError, AudioError, OutputError
 
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".aif", ".aiff", ".aifc", ".mp3", ".caf",
-                  ".w64", ".rf64", ".au", ".snd")
-"""Files a folder run picks up (everything soundfile may read); other files are ignored."""
-WRITABLE_SUFFIXES = (".wav", ".flac", ".aif", ".aiff", ".ogg", ".opus")
+DEFAULT_HOP_S = 2.5
+DEFAULT_SMOOTHING_S = 5.0
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' * (count != 1)}"
+
+
+def _shipped_styles() -> str:
+    """The shipped model's styles for the --style help (read from its bundle JSON; empty if unreadable)."""
+    try:
+        from aeib.runtime.bundle import default_bundle_json
+        import json
+
+        styles = json.loads(default_bundle_json().read_text(encoding="utf-8")).get("styles", {})
+        return ", ".join(sorted(styles)) if isinstance(styles, dict) else ""
+    except Exception:  # the help must never fail
+        return ""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,28 +44,45 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(near-silent ones are skipped) and uses the median setting; --adaptive lets the setting follow "
         "the music, smoothed over time. Inputs shorter than one analysis window are extended by "
         "mirroring (with a warning); digital silence is copied through unchanged (with a warning). "
-        "If INPUT is a folder, every audio file in it (not in subfolders) is enhanced into the folder "
-        "OUTPUT, which must differ from INPUT; a bad file is reported and skipped and the exit code is 2. "
+        "Inputs: anything soundfile reads (WAV, FLAC, OGG, Opus, AIFF, MP3) and anything FFmpeg reads "
+        "(m4a/AAC/ALAC, mp4/mov/mkv/webm videos: their first audio stream). Outputs by extension: .wav, "
+        ".flac, .aiff, .ogg, .opus, and .m4a (AAC), .mp3, .mp4/.mov/.mkv (AAC; the video stream of a video "
+        "input is copied untouched). "
+        "If INPUT is a folder, every file in it (not in subfolders, not hidden) is enhanced into the folder "
+        "OUTPUT, which must differ from INPUT; a file that cannot be read or enhanced is named with the "
+        "reason and skipped, and the exit code is then 2. "
         "Outputs are written to temporary files and renamed into place only when complete; the input "
         "is never modified.",
     )
-    parser.add_argument("input", metavar="INPUT", help="audio file (WAV, FLAC, OGG, Opus, AIFF, ...) or folder")
+    parser.add_argument("input", metavar="INPUT",
+                        help="audio or video file (WAV, FLAC, OGG, Opus, AIFF, MP3, m4a, mp4, mov, mkv, webm, ...) or folder")
     parser.add_argument("-o", "--output", required=True, metavar="OUTPUT",
-                        help="output file (container from its extension), or output folder if INPUT is a folder")
+                        help="output file (format from its extension: " + ", ".join(WRITABLE_SUFFIXES) +
+                        "), or output folder if INPUT is a folder")
     target = parser.add_mutually_exclusive_group()
     target.add_argument("--reference", metavar="REF",
                         help="a recording that sounds the way you want (any rate/channels; several windows "
                         "of it are embedded and their median used)")
+    shipped = _shipped_styles()
     target.add_argument("--style", metavar="NAME",
-                        help="a built-in target style of the model (default: the model's default style, "
-                        "'clean-live-mix' for the shipped model)")
+                        help="a built-in target style of the model (default: the model's default style). "
+                        + (f"The shipped model's styles: {shipped}; " if shipped else "")
+                        + "another --model may have others (a wrong name lists them)")
     parser.add_argument("--params-out", metavar="P.json",
                         help="also write the setting used (physical units) in the format `aeib apply --params` "
                         "reads; with --adaptive, the median setting. Folder mode: a folder, one "
                         "OUTPUTNAME.json per file")
     parser.add_argument("--plot", metavar="P.png",
-                        help="also draw the EQ curve, the compressor curve and the before/after long-term "
-                        "spectra. Folder mode: a folder, one OUTPUTNAME.png per file")
+                        help="also draw the EQ curve, the compressor curve, the before/after long-term spectra "
+                        "at matched loudness and the raw level change (and, with --adaptive, the main parameters "
+                        "over time); PNG, SVG or PDF by the extension. Folder mode: a folder, one OUTPUTNAME.png per file")
+    parser.add_argument("--report", metavar="R.html",
+                        help="also write one self-contained HTML page: before/after players with a matched-loudness "
+                        "switch, the plots, the settings, the summary and the command that reproduces the output. "
+                        "Folder mode: a folder, one OUTPUTNAME.html per file")
+    parser.add_argument("--bitrate", type=int, default=None, metavar="KBPS",
+                        help="bit rate of an AAC (.m4a/.mp4/.mov/.mkv) or MP3 output in kbit/s, 32-320 (default 192); "
+                        "refused for another output file (folder mode: used for the AAC/MP3 files)")
     parser.add_argument("--model", metavar="PATH",
                         help="analyzer bundle (.json, or .tflite with its JSON beside it) written by "
                         "`aeib export`; default: the model shipped with aeib")
@@ -68,17 +102,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="interpreter threads for the analyzer (default 1)")
     parser.add_argument("--max-windows", type=int, default=16, metavar="N",
                         help="fixed mode: most analysis windows per file, spread at most 15 s apart (default 16)")
-    parser.add_argument("--hop", type=float, default=2.5, metavar="S",
-                        help="adaptive mode: seconds between analysis windows (default 2.5)")
-    parser.add_argument("--smoothing", type=float, default=5.0, metavar="S",
-                        help="adaptive mode: standard deviation of the smoothing over time, seconds (default 5)")
+    parser.add_argument("--hop", type=float, default=None, metavar="S",
+                        help=f"with --adaptive: seconds between analysis windows (default {DEFAULT_HOP_S:g})")
+    parser.add_argument("--smoothing", type=float, default=None, metavar="S",
+                        help=f"with --adaptive: standard deviation of the smoothing over time, seconds "
+                        f"(default {DEFAULT_SMOOTHING_S:g})")
     subtype = parser.add_mutually_exclusive_group()
     subtype.add_argument("--float", dest="float_output", action="store_true", default=None,
                          help="write 32-bit float WAV/AIFF regardless of the input's format")
     subtype.add_argument("--pcm24", dest="float_output", action="store_false",
                          help="write 24-bit PCM WAV/AIFF regardless of the input's format")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, summary or warnings")
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, enhance_parser=parser)
 
 
 def _warner(quiet: bool):
@@ -112,40 +147,121 @@ def _options(args: argparse.Namespace):
     check_strength(args.strength)  # bad --strength/--loudness: one error line before any work
     check_loudness(args.loudness)
 
-    return AnalysisOptions(max_windows=args.max_windows, hop_s=args.hop, smoothing_s=args.smoothing)
+    if not args.adaptive:
+        given = [flag for flag, value in (("--hop", args.hop), ("--smoothing", args.smoothing)) if value is not None]
+        if given:
+            verb, pronoun = ("applies", "it") if len(given) == 1 else ("apply", "them")
+            raise AeibError(f"{' and '.join(given)} only {verb} with --adaptive; add --adaptive or leave {pronoun} out")
+    hop = DEFAULT_HOP_S if args.hop is None else args.hop
+    smoothing = DEFAULT_SMOOTHING_S if args.smoothing is None else args.smoothing
+    return AnalysisOptions(max_windows=args.max_windows, hop_s=hop, smoothing_s=smoothing)
+
+
+def _check_model_arg(model: str | None) -> None:
+    """A --model folder must hold a bundle (the runtime's own message speaks of the installation)."""
+    if model is None or not Path(model).is_dir():
+        return
+    from aeib.runtime.errors import ModelError
+
+    if not any(Path(model).glob("*.json")):
+        raise ModelError(f"--model {model} is a folder without an analyzer bundle in it; give the bundle's "
+                         ".json (or its .tflite), or a folder holding one NAME.VARIANT.json + .tflite pair "
+                         "written by `aeib export`")
+
+
+def reproduce_command(args: argparse.Namespace, **paths) -> str:
+    """The ``aeib enhance ...`` command line that makes this output (options that differ from defaults).
+
+    ``paths`` overrides destinations by option name (``input``, ``output``, ``params_out``, ``plot``,
+    ``report``), for one file of a folder run.
+    """
+    parser = args.enhance_parser
+    words = ["aeib", "enhance"]
+    for action in parser._actions:
+        if action.dest in ("help", "quiet"):
+            continue
+        value = paths.get(action.dest, getattr(args, action.dest, None))
+        if not action.option_strings:
+            words.append(str(value))
+            continue
+        if value is None or value == action.default and action.dest not in paths:
+            continue
+        flag = action.option_strings[-1]
+        if action.nargs == 0:  # store_true / store_const flags
+            if value == action.const:
+                words.append(flag)
+        else:
+            words += [flag, str(value)]
+    return shlex.join(words)
+
+
+def _trajectory(model, result):
+    analysis = result.analysis
+    if result.mode != "adaptive" or getattr(analysis, "trajectory01", None) is None:
+        return None
+    schema = model.schema
+    return analysis.times_s, [schema.to_dict(schema.denormalize(row)) for row in analysis.trajectory01]
 
 
 def _enhance_one(model, source: Path, output: Path, params_out: Path | None, plot: Path | None,
-                 args: argparse.Namespace, options, progress: bool):
+                 args: argparse.Namespace, options, progress: bool, report: Path | None = None):
+    """Enhance one file and write the side outputs; returns (result, summary lines)."""
     from aeib.audio import atomic_output
     from aeib.api import Enhancer
     from aeib.settings import setting_to_json
+    from aeib.summary import measure_levels, summary_lines
 
     enhancer = Enhancer(model, reference=args.reference, style=args.style, strength=args.strength,
                         loudness=args.loudness, adaptive=args.adaptive)
     result = enhancer.enhance_file(source, output, options=options, float_output=args.float_output,
-                                   spectra=plot is not None, progress=progress, warn=_warner(args.quiet))
+                                   bitrate_kbps=args.bitrate, spectra=plot is not None or report is not None,
+                                   progress=progress, warn=_warner(args.quiet))
+    params_json = setting_to_json(result.setting)
     if params_out is not None:
         with atomic_output(params_out) as tmp:
-            tmp.write_text(setting_to_json(result.setting), encoding="utf-8")
+            tmp.write_text(params_json, encoding="utf-8")
+    levels = None
+    if not args.quiet or plot is not None or report is not None:
+        levels = measure_levels(source), measure_levels(output)
+    setting = "median setting" if result.mode == "adaptive" else "setting"
+    title = f"aeib enhance {source.name} — {setting} for {result.target}"
+    figure_args = dict(spectra=result.spectra, title=title, trajectory=_trajectory(model, result),
+                       loudness_lufs=(levels[0].lufs, levels[1].lufs) if levels else None)
     if plot is not None:
         from aeib.plots import plot_enhancement
 
-        setting = "median setting" if result.mode == "adaptive" else "setting"
-        plot_enhancement(result.params, result.info.sample_rate, plot, result.spectra,
-                         title=f"aeib enhance {source.name} — {setting} for {result.target}")
-    return result
+        plot_enhancement(result.params, result.info.sample_rate, plot, **figure_args)
+    written = [output] + [p for p in (params_out, plot, report) if p is not None]
+    lines = summary_lines(result, result.params, *(levels or (None, None)), written)
+    if report is not None:
+        from aeib.plots import enhancement_figure
+        from aeib.report import write_report
+
+        write_report(report, source=source, output=output, title=title, summary=[_summary(result)] + lines,
+                     params=result.params, schema=model.schema, params_json=params_json,
+                     command=reproduce_command(args, input=str(source), output=str(output),
+                                               params_out=params_out and str(params_out),
+                                               plot=plot and str(plot), report=str(report)),
+                     figure=enhancement_figure(result.params, result.info.sample_rate, **figure_args))
+    return result, lines
 
 
 def _summary(result) -> str:
     analysis = result.analysis
     used = sum(w.used for w in analysis.windows)
-    how = {"fixed": f"median of {used} analysis window{'s' * (used != 1)}",
+    how = {"fixed": f"median of {_plural(used, 'analysis window')}",
            "adaptive": f"adaptive over {len(analysis.windows)} windows ({used} used)",
            "passthrough": "silence copied through unchanged"}[result.mode]
     info = result.info
     return (f"wrote {result.output}: {info.duration_s:.1f} s, {info.sample_rate} Hz, {info.channels} ch; "
             f"{how}, target {result.target} ({result.seconds:.2f} s)")
+
+
+def _print_summary(result, lines: list[str], write=None) -> None:
+    write = write or (lambda text: print(text, file=sys.stderr))
+    write(_summary(result))
+    for line in lines:
+        write(f"  {line}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -158,26 +274,39 @@ def run(args: argparse.Namespace) -> int:
     if output.is_dir():
         raise OutputError(f"output {output} is a folder; give an output file name (folders are for folder input)")
     inputs = [source] + ([Path(args.reference)] if args.reference else [])
-    _check_side_output(args.params_out, inputs + [output], "--params-out")
-    _check_side_output(args.plot, inputs + [output], "--plot")
-    if args.params_out and args.plot and Path(args.params_out).resolve() == Path(args.plot).resolve():
-        raise OutputError("--params-out and --plot name the same file")
+    sides = {"--params-out": args.params_out, "--plot": args.plot, "--report": args.report}
+    for what, path in sides.items():
+        _check_side_output(path, inputs + [output], what)
+    seen: dict[Path, str] = {}
+    for what, path in sides.items():
+        if path and Path(path).resolve() in seen:
+            raise OutputError(f"{seen[Path(path).resolve()]} and {what} name the same file")
+        if path:
+            seen[Path(path).resolve()] = what
+    if args.plot:
+        from aeib.plots import image_format
+
+        image_format(args.plot)
+    check_bitrate_applies(output, args.bitrate)
     if args.reference and Path(args.reference).exists() and Path(args.reference).resolve() == output.resolve():
         raise OutputError(f"output {output} is the reference file; choose another path")
     options = _options(args)
+    _check_model_arg(args.model)
     model = load_model(args.model, args.threads)
-    result = _enhance_one(model, source, output, Path(args.params_out) if args.params_out else None,
-                          Path(args.plot) if args.plot else None, args, options, progress=not args.quiet)
+    result, lines = _enhance_one(model, source, output, Path(args.params_out) if args.params_out else None,
+                                 Path(args.plot) if args.plot else None, args, options, progress=not args.quiet,
+                                 report=Path(args.report) if args.report else None)
     if not args.quiet:
-        print(_summary(result), file=sys.stderr)
+        _print_summary(result, lines)
     return 0
 
 
 def folder_outputs(folder: Path, out_folder: Path) -> list[tuple[Path, Path]]:
-    """(input, output) pairs of a folder run: same names, ``.wav`` appended to unwritable formats."""
+    """(input, output) pairs of a folder run: every regular, non-hidden file (whether it is readable
+    audio is found out when it is enhanced); same names, ``.wav`` appended to formats aeib does not write."""
     pairs = []
     for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or not path.is_file() or path.suffix.lower() not in AUDIO_SUFFIXES:
+        if path.name.startswith(".") or not path.is_file():
             continue
         name = path.name if path.suffix.lower() in WRITABLE_SUFFIXES else path.name + ".wav"
         pairs.append((path, out_folder / name))
@@ -210,8 +339,9 @@ def _run_folder(args: argparse.Namespace, source: Path) -> int:
                           "(aeib never overwrites its inputs)")
     pairs = folder_outputs(source, out_folder)
     if not pairs:
-        raise AudioError(f"{source} holds no audio files ({', '.join(AUDIO_SUFFIXES)})")
+        raise AudioError(f"{source} holds no audio files (no files at all, apart from hidden ones and subfolders)")
     options = _options(args)
+    _check_model_arg(args.model)
     model = load_model(args.model, args.threads)
     try:
         out_folder.mkdir(exist_ok=True)
@@ -219,23 +349,29 @@ def _run_folder(args: argparse.Namespace, source: Path) -> int:
         raise OutputError(f"cannot create folder {out_folder}: {exc.strerror or exc}") from None
     params_folder = _side_folder(args.params_out, "--params-out", source)
     plot_folder = _side_folder(args.plot, "--plot", source)
+    report_folder = _side_folder(args.report, "--report", source)
 
-    failed = 0
+    unreadable, failed = [], []
     with tqdm(pairs, unit="file", desc="enhance", disable=args.quiet or None, file=sys.stderr) as bar:
         for path, output in bar:
             params_out = params_folder / f"{output.name}.json" if params_folder else None
             plot = plot_folder / f"{output.name}.png" if plot_folder else None
+            report = report_folder / f"{output.name}.html" if report_folder else None
             try:
-                result = _enhance_one(model, path, output, params_out, plot, args, options, progress=False)
+                result, lines = _enhance_one(model, path, output, params_out, plot, args, options, progress=False,
+                                             report=report)
             except AeibError as exc:
-                failed += 1
-                tqdm.write(f"aeib: error: {path.name}: {exc}", file=sys.stderr)
+                (unreadable if "not a readable audio file" in str(exc) else failed).append(path.name)
+                tqdm.write(f"aeib: error: {path.name}: skipped: {exc}", file=sys.stderr)
                 continue
             if not args.quiet:
-                tqdm.write(_summary(result), file=sys.stderr)
-    if failed:
-        raise AeibError(f"{failed} of {len(pairs)} files in {source} failed (reported above); "
-                        f"the other {len(pairs) - failed} were written to {out_folder}")
+                _print_summary(result, lines, lambda text: tqdm.write(text, file=sys.stderr))
+    skipped = len(unreadable) + len(failed)
+    if skipped:
+        why = ", ".join(part for part in (f"{len(unreadable)} not readable audio" if unreadable else "",
+                                          f"{len(failed)} failed" if failed else "") if part)
+        raise AeibError(f"{skipped} of {_plural(len(pairs), 'file')} in {source} skipped ({why}; each named above); "
+                        f"the other {len(pairs) - skipped} written to {out_folder}")
     if not args.quiet:
-        print(f"enhanced {len(pairs)} files into {out_folder}", file=sys.stderr)
+        print(f"enhanced {_plural(len(pairs), 'file')} into {out_folder}", file=sys.stderr)
     return 0

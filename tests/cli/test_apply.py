@@ -8,6 +8,7 @@ import soundfile as sf
 from aeib.cli.main import main
 from aeib.dsp import process
 from aeib.settings import load_params
+from tests.io.phone_media import streams, video_packets, write_phone_file
 
 
 def _run(capsys, *argv):
@@ -110,6 +111,19 @@ def test_unwritable_destinations(make_wav, tmp_path, capsys):
     src = make_wav()
     assert "does not exist" in _bad(capsys, tmp_path, "apply", src, "-o", tmp_path / "no" / "o.wav", "--params", "neutral")
     assert "unsupported extension" in _bad(capsys, tmp_path, "apply", src, "-o", tmp_path / "o.xyz", "--params", "neutral")
+
+
+def test_phone_video_to_mp4_keeps_the_picture_and_takes_a_bitrate(tmp_path, capsys):
+    src = tmp_path / "clip.mov"
+    write_phone_file(src, 1.5, 48_000, 2, video=True)
+    out = tmp_path / "clip_fixed.mp4"
+    code, _, err = _run(capsys, "apply", src, "-o", out, "--params", "club-fix", "--bitrate", "96", "-q")
+    assert code == 0 and err == "", err
+    assert sorted(kind for kind, _ in streams(out)) == ["audio", "video"]
+    assert video_packets(out) == video_packets(src)  # remuxed untouched, not re-encoded
+    code, _, err = _run(capsys, "apply", src, "-o", tmp_path / "audio.mp3", "--params", "neutral", "--bitrate", "8")
+    assert code == 2 and err.startswith("aeib: error: bit rate must be") and len(err.splitlines()) == 1, err
+    assert not (tmp_path / "audio.mp3").exists()
 
 
 def test_unknown_preset(make_wav, tmp_path, capsys):

@@ -117,16 +117,18 @@ def test_folder_mode_skips_a_bad_file_and_finishes_the_rest(make_wav, tmp_path, 
     for name in ("a.wav", "b.flac"):
         make_wav(name=f"in/{name}", seconds=1.2)
     (folder / "broken.wav").write_bytes(b"RIFF....WAVEnot really")
-    (folder / "notes.txt").write_text("not audio, ignored")
+    (folder / "notes.txt").write_text("not audio: named and skipped")
     out = tmp_path / "out"
     code, _, err = _run(capsys, "enhance", folder, "-o", out, "--model", cached_bundle, "--params-out", tmp_path / "params")
     assert code == 2
     errors = [line for line in err.splitlines() if line.startswith("aeib: error:")]
-    assert len(errors) == 2 and "broken.wav" in errors[0] and "1 of 3 files" in errors[1]
+    assert len(errors) == 3 and "broken.wav: skipped" in errors[0] and "notes.txt: skipped" in errors[1]
+    assert "2 of 4 files" in errors[2]
     assert sorted(p.name for p in out.iterdir()) == ["a.wav", "b.flac"]
     assert sorted(p.name for p in (tmp_path / "params").iterdir()) == ["a.wav.json", "b.flac.json"]
     assert sorted(p.name for p in folder.iterdir()) == ["a.wav", "b.flac", "broken.wav", "notes.txt"]  # inputs untouched
     (folder / "broken.wav").unlink()
+    (folder / "notes.txt").unlink()
     code, _, err = _run(capsys, "enhance", folder, "-o", out, "--model", cached_bundle, "-q")
     assert code == 0 and err == ""
 
@@ -143,7 +145,10 @@ def test_folder_output_names(tmp_path):
     for name in ("song.mp3", "take.flac", ".hidden.wav", "readme.md"):
         (tmp_path / name).write_bytes(b"")
     pairs = folder_outputs(tmp_path, tmp_path / "out")
-    assert [(a.name, b.name) for a, b in pairs] == [("song.mp3", "song.mp3.wav"), ("take.flac", "take.flac")]
+    assert [(a.name, b.name) for a, b in pairs] == [("readme.md", "readme.md.wav"), ("song.mp3", "song.mp3"),
+                                                    ("take.flac", "take.flac")]
+    (tmp_path / "clip.webm").write_bytes(b"")
+    assert ("clip.webm", "clip.webm.wav") in [(a.name, b.name) for a, b in folder_outputs(tmp_path, tmp_path / "o")]
 
 
 def test_help_lists_every_option(capsys):

@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from aeib.audio import WRITABLE_SUFFIXES
 from tests.reliability.harness import (AEIB, INPUT_BUILDERS, REPO, SENTINEL, assert_audio_like, assert_clean_failure,
                                        assert_clean_success, limit_file_size, needs_enhance, run_inprocess,
                                        run_subprocess, snapshot, unwritable_folder)
@@ -107,7 +108,7 @@ def test_input_in_a_folder(kind, tmp_path, capsys):
     source_dir.mkdir()
     out_dir.mkdir()
     good, bad = INPUT_BUILDERS["good"](source_dir), INPUT_BUILDERS[kind](source_dir)
-    bad_output = out_dir / (bad.name if bad.suffix in (".wav", ".flac") else bad.name + ".wav")
+    bad_output = out_dir / (bad.name if bad.suffix.lower() in WRITABLE_SUFFIXES else bad.name + ".wav")
     if expect is not OK:
         bad_output.write_bytes(SENTINEL)
     before = snapshot(tmp_path)
@@ -149,7 +150,7 @@ def _destination(case: str, tmp_path):
         (tmp_path / "folder.wav").mkdir()
         return tmp_path / "folder.wav", "folder"
     if case == "unsupported_extension":
-        return tmp_path / "out.mp3", "unsupported extension"
+        return tmp_path / "out.xyz", "unsupported extension"
     raise AssertionError(case)
 
 
