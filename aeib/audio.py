@@ -1,12 +1,12 @@
-"""Audio I/O, resampling and loudness — the one place the package touches audio files.
+"""Audio I/O and resampling — the one place the package touches audio files.
 
 Arrays follow the package layout: ``float32[samples]`` or ``float32[samples, channels]``.
 Reading uses soundfile (WAV, FLAC, OGG/Vorbis, Opus, AIFF, MP3, ...) and, for everything soundfile
 does not read (m4a/AAC/ALAC, mp4/mov/mkv/webm videos, ...), FFmpeg's libraries through PyAV
 (:mod:`aeib.avio`); writing uses soundfile for WAV/FLAC/AIFF/OGG/Opus and PyAV for m4a (AAC), mp3
-and mp4/mov/mkv (AAC, with the video of a video input copied). Resampling uses soxr, loudness
-pyloudnorm (ITU-R BS.1770). Every failure a user can cause raises :class:`~aeib.errors.AudioError`
-or :class:`~aeib.errors.OutputError` with a one-line message.
+and mp4/mov/mkv (AAC, with the video of a video input copied). Resampling uses soxr; loudness is
+measured in :mod:`aeib.dsp.loudness`. Every failure a user can cause raises
+:class:`~aeib.errors.AudioError` or :class:`~aeib.errors.OutputError` with a one-line message.
 
 Outputs are written atomically: to a temporary file beside the target, renamed over the target
 only once complete, so an interrupted or failed write never leaves a partial file and never
@@ -215,19 +215,6 @@ def resample(audio: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     return soxr.resample(np.asarray(audio, dtype=np.float32), rate_in, rate_out, quality="HQ").astype(np.float32)
 
 
-def loudness_lufs(audio: np.ndarray, sample_rate: int) -> float:
-    """Integrated loudness (LUFS, ITU-R BS.1770 via pyloudnorm); ``-inf`` for silence.
-
-    Raises:
-        ValueError: if the signal is shorter than one 400 ms gating block.
-    """
-    import pyloudnorm
-
-    meter = pyloudnorm.Meter(sample_rate)
-    with np.errstate(divide="ignore"):
-        return float(meter.integrated_loudness(np.asarray(audio, dtype=np.float64)))
-
-
 def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
     """True if the two paths name the same file (following links)."""
     a, b = Path(a), Path(b)
@@ -246,7 +233,8 @@ def output_format(output: str | os.PathLike, source: AudioInfo, float_output: bo
 
     Raises:
         OutputError: for an extension aeib cannot write, or a rate or channel count its encoder
-            cannot take (AAC: up to 8 channels at 8–96 kHz; MP3: up to 2 channels at 8–48 kHz).
+            cannot take (AAC: up to 5 channels at the standard rates 8–96 kHz; MP3: up to 2 channels
+            at 8–48 kHz).
     """
     suffix = Path(output).suffix.lower()
     if suffix in _ENCODED_BY_SUFFIX:

@@ -25,9 +25,10 @@ import numpy as np
 import scipy.optimize
 import scipy.signal
 
-from aeib.audio import loudness_lufs, to_mono
+from aeib.audio import to_mono
 from aeib.dsp import CHAIN_SCHEMA, process
 from aeib.dsp.eq import eq_response_db
+from aeib.dsp.loudness import integrated_loudness_lufs
 
 WELCH_SEGMENT = 8192
 GRID_POINTS = 96
@@ -132,7 +133,8 @@ def rule_based_params(audio: np.ndarray, reference: np.ndarray, sample_rate: int
     grid, curve = target_curve_db(audio, reference, sample_rate)
     params = CHAIN_SCHEMA.complete({**fit_eq(grid, curve, sample_rate), **fit_compressor(audio, reference, sample_rate)})
     processed = process(to_mono(audio), sample_rate, params, limiter=False)
-    gap = loudness_lufs(to_mono(reference), sample_rate) - loudness_lufs(processed, sample_rate)
+    reference_lufs = integrated_loudness_lufs(to_mono(reference), sample_rate)
+    gap = reference_lufs - integrated_loudness_lufs(processed, sample_rate)
     if math.isfinite(gap):
         spec = CHAIN_SCHEMA["comp.makeup_db"]
         params["comp.makeup_db"] = float(np.clip(gap, spec.min, spec.max))
