@@ -84,19 +84,23 @@ class Shared:
         return self.rb_dsp_params
 
 
-def chain_output(example: EvalExample, params) -> np.ndarray:
+def chain_output(example: EvalExample, params, target_lufs: float | None = None) -> np.ndarray:
     """The product chain on ``example.input`` with the loudness stage aimed at the reference's loudness.
 
     Args:
         example: The test case (its input, reference and rate are used).
         params: Chain setting (physical mapping or vector).
+        target_lufs: Aim the loudness stage here instead (reference-free methods: the product's
+            default target), in LUFS.
 
     Returns:
         float32[samples], the input's length.
     """
     rate = example.sample_rate
     before_stage = process(example.input, rate, params, limiter=False)
-    gain = loudness_gain_db(before_stage, rate, integrated_loudness_lufs(example.reference, rate))
+    if target_lufs is None:
+        target_lufs = integrated_loudness_lufs(example.reference, rate)
+    gain = loudness_gain_db(before_stage, rate, target_lufs)
     return process(example.input, rate, params, loudness_gain_db=gain).astype(np.float32)
 
 

@@ -39,10 +39,10 @@ class ModelLoadError(AeibError):
     """A model path given to ``aeib evaluate`` cannot be used."""
 
 
-def _apply(example: EvalExample, params01: np.ndarray) -> MethodOutput:
+def _apply(example: EvalExample, params01: np.ndarray, target_lufs: float | None = None) -> MethodOutput:
     physical = CHAIN_SCHEMA.denormalize(np.clip(np.asarray(params01, dtype=np.float64), 0.0, 1.0))
     params = CHAIN_SCHEMA.to_dict(physical)
-    return MethodOutput(chain_output(example, physical), params)
+    return MethodOutput(chain_output(example, physical, target_lufs), params)
 
 
 class KerasModelMethod(Method):
@@ -107,13 +107,16 @@ class RuntimeModelMethod(Method):
     Args:
         path: The bundle's ``.json`` or ``.tflite``.
         name: Label for the report.
+        style: Reference-free: steer towards this built-in style instead of the example's reference,
+            with the loudness stage at the product's default target (``aeib enhance`` without
+            ``--reference``).
     """
 
     kind = "model"
 
-    def __init__(self, path: Path, name: str):
+    def __init__(self, path: Path, name: str, style: str | None = None):
         super().__init__()
-        self.path, self.name = Path(path), name
+        self.path, self.name, self.style = Path(path), name, style
         self.description = f"exported analyzer {self.path.name} via aeib.runtime (TFLite)"
         self.model = None
 
@@ -125,6 +128,12 @@ class RuntimeModelMethod(Method):
         digest = f", {tflite.name} sha256 {file_sha256(tflite)[:12]}" if tflite.is_file() else ""
         self.description = (f"exported analyzer {self.path.name} ({self.model.variant}{digest}) via aeib.runtime, "
                             f"{self.model.window_seconds:g} s windows")
+        if self.style is not None:
+            from aeib.dsp.loudness import DEFAULT_TARGET_LUFS
+
+            self.style_embedding = self.model.style_embedding(self.style)   # refuses an unknown style
+            self.description += (f"; reference-free, style {self.style}, loudness stage at "
+                                 f"{DEFAULT_TARGET_LUFS:g} LUFS")
 
     def _windows(self, audio: np.ndarray) -> list[np.ndarray]:
         from aeib.runtime import AnalysisOptions
@@ -138,11 +147,17 @@ class RuntimeModelMethod(Method):
     def run(self, example: EvalExample, shared: Shared) -> MethodOutput:
         rate, model = example.sample_rate, self.model
         x = resample(example.input, rate, model.sample_rate)
-        reference = resample(example.reference, rate, model.sample_rate)
-        embedding = np.median(np.stack([model.embed(w) for w in self._windows(reference)]), axis=0)
-        params01 = np.median(np.stack([model.predict01(w, embedding.astype(np.float32))
+        target_lufs = None
+        if self.style is None:
+            reference = resample(example.reference, rate, model.sample_rate)
+            embedding = np.median(np.stack([model.embed(w) for w in self._windows(reference)]), axis=0)
+        else:
+            from aeib.dsp.loudness import DEFAULT_TARGET_LUFS
+
+            embedding, target_lufs = self.style_embedding, DEFAULT_TARGET_LUFS
+        params01 = np.median(np.stack([model.predict01(w, np.asarray(embedding, dtype=np.float32))
                                        for w in self._windows(x)]), axis=0)
-        return _apply(example, params01)
+        return _apply(example, params01, target_lufs)
 
 
 def _label_and_path(spec: str) -> tuple[str | None, Path]:
@@ -168,21 +183,32 @@ def model_method(spec: str) -> Method:
     """The evaluation method for a model argument of ``aeib evaluate``.
 
     Args:
-        spec: ``PATH`` or ``LABEL=PATH``. PATH is a ``.keras`` file, a folder holding
-            ``best.keras``/``last.keras`` (directly or in ``checkpoints/``), or a TFLite bundle's
-            ``.json``/``.tflite``.
+        spec: ``PATH`` or ``LABEL=PATH``, optionally followed by ``#style=NAME`` (a TFLite bundle
+            run reference-free towards its built-in style NAME). PATH is a ``.keras`` file, a folder
+            holding ``best.keras``/``last.keras`` (directly or in ``checkpoints/``), or a TFLite
+            bundle's ``.json``/``.tflite``.
 
     Raises:
         ModelLoadError: if PATH does not exist or is none of those.
     """
+    spec, _, options = spec.partition("#")
+    style = None
+    if options:
+        key, _, value = options.partition("=")
+        if key != "style" or not value:
+            raise ModelLoadError(f"unknown model option #{options!r}: only #style=NAME is understood")
+        style = value
     label, path = _label_and_path(spec)
     if not path.exists():
         raise ModelLoadError(f"no such model file or folder: {path}")
     keras_file = _resolve_keras(path)
     if keras_file is not None:
+        if style is not None:
+            raise ModelLoadError(f"{path}: #style needs an exported bundle (.json/.tflite) with built-in styles")
         default = f"keras:{keras_file.parent.name}/{keras_file.stem}"
         return KerasModelMethod(keras_file, label or default)
     if path.is_file() and path.suffix in (".json", ".tflite"):
-        return RuntimeModelMethod(path, label or f"tflite:{path.stem}")
+        default = f"tflite:{path.stem}" + (f"#{style}" if style else "")
+        return RuntimeModelMethod(path, label or default, style)
     raise ModelLoadError(f"{path} is not a model: give a .keras file, a run folder with best.keras or "
                          "last.keras, or a TFLite bundle .json/.tflite")

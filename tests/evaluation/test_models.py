@@ -88,3 +88,21 @@ def test_a_runtime_model_runs_without_tensorflow():
     done = subprocess.run([sys.executable, "-c", _TF_FREE_CHECK], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_reference_free_model_option(tmp_path):
+    """``PATH#style=NAME`` runs a bundle towards a built-in style; other options are refused clearly."""
+    from pathlib import Path
+
+    from aeib.evaluation.models import ModelLoadError, RuntimeModelMethod, model_method
+
+    bundle = Path(__file__).resolve().parents[2] / "aeib" / "runtime" / "models"
+    json_path = next(bundle.glob("*.json"))
+    method = model_method(f"free={json_path}#style=anything")
+    assert isinstance(method, RuntimeModelMethod) and method.style == "anything" and method.name == "free"
+    with pytest.raises(ModelLoadError, match="only #style=NAME"):
+        model_method(f"{json_path}#colour=red")
+    keras_file = tmp_path / "m.keras"
+    keras_file.write_bytes(b"")
+    with pytest.raises(ModelLoadError, match="needs an exported bundle"):
+        model_method(f"{keras_file}#style=board-mix")
