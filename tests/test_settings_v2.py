@@ -32,7 +32,7 @@ def test_version_2_round_trip_and_applied_params(tmp_path):
 
 
 @pytest.mark.parametrize("change, message", [({"strength": 2}, "strength"), ({"strength": "x"}, "strength"),
-                                             ({"loudness": {"gain_db": 99}}, "outside ±24"),
+                                             ({"loudness": {"gain_db": 99}}, "outside ±40"),
                                              ({"loudness": {"gain_db": "3"}}, "finite number"),
                                              ({"loudness": {"gain_db": 1, "mode": "loud"}}, "loudness.mode"),
                                              ({"loudness": [1]}, "JSON object")])

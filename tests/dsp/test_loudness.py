@@ -6,8 +6,9 @@ import pytest
 import scipy.signal
 
 from aeib.dsp import process
-from aeib.dsp.loudness import (DEFAULT_TARGET_LUFS, LoudnessMeter, LoudnessStage, apply_gain_db, gain_to_target_db,
-                               integrated_loudness_lufs, loudness_gain_db, true_peak_dbtp)
+from aeib.dsp.loudness import (DEFAULT_TARGET_LUFS, LIMITER_HEADROOM_DB, MAX_GAIN_DB, LoudnessMeter, LoudnessStage,
+                               apply_gain_db, gain_to_target_db, integrated_loudness_lufs, loudness_gain_db,
+                               true_peak_dbtp)
 from tests.conftest import music_like
 
 
@@ -55,10 +56,13 @@ def test_true_peak_sees_intersample_peaks(rate):
 
 def test_gain_rule():
     assert gain_to_target_db(-30.0, -20.0, -16.0) == pytest.approx(14.0)
-    assert gain_to_target_db(-30.0, -6.0, -16.0) == pytest.approx(5.0)  # boost held at −1 dBTP
-    assert gain_to_target_db(-30.0, 2.0, -16.0) == 0.0  # the ceiling never turns a boost into a cut
+    no_headroom = {"limiter_headroom_db": 0.0}
+    assert gain_to_target_db(-30.0, -6.0, -16.0, **no_headroom) == pytest.approx(5.0)  # held at −1 dBTP
+    assert gain_to_target_db(-30.0, 2.0, -16.0, **no_headroom) == 0.0  # the ceiling never turns a boost into a cut
+    assert gain_to_target_db(-30.0, 2.0, -16.0) == pytest.approx(-1.0 + LIMITER_HEADROOM_DB - 2.0)  # limiter's share
+    assert gain_to_target_db(-30.0, -6.0, -16.0) == pytest.approx(14.0)  # within the limiter's headroom
     assert gain_to_target_db(-8.0, 0.0, -16.0) == pytest.approx(-8.0)  # cuts are never limited
-    assert gain_to_target_db(-90.0, -60.0, -16.0) == pytest.approx(24.0)  # at most ±24 dB
+    assert gain_to_target_db(-90.0, -80.0, -16.0) == pytest.approx(MAX_GAIN_DB)  # at most ±MAX_GAIN_DB
     assert gain_to_target_db(-math.inf, -math.inf, -16.0) == 0.0
     assert gain_to_target_db(-30.0, -6.0, -16.0, true_peak_ceiling_dbtp=None) == pytest.approx(14.0)
 
@@ -72,8 +76,14 @@ def test_loudness_gain_reaches_the_target_through_the_chain(target):
     gain = loudness_gain_db(before, rate, target, true_peak_ceiling_dbtp=None)
     out = process(audio, rate, setting, loudness_gain_db=gain)
     assert integrated_loudness_lufs(out, rate) == pytest.approx(target, abs=0.5)
-    capped = loudness_gain_db(before, rate, 0.0)  # a 0 LUFS target: the −1 dBTP ceiling holds it back
+    capped = loudness_gain_db(before, rate, 0.0, limiter_headroom_db=0.0)  # 0 LUFS: −1 dBTP holds it back
     assert true_peak_dbtp(apply_gain_db(before, capped), rate) == pytest.approx(-1.0, abs=0.01)
+    loud = loudness_gain_db(before, rate, 0.0)   # with the limiter's headroom: 12 dB more peak allowed
+    assert true_peak_dbtp(apply_gain_db(before, loud), rate) == pytest.approx(-1.0 + LIMITER_HEADROOM_DB, abs=0.01)
+    limited = process(audio, rate, setting, loudness_gain_db=loud)
+    assert np.max(np.abs(limited)) <= 10 ** (-0.3 / 20) + 1e-9   # the safety limiter keeps the ceiling
+    assert integrated_loudness_lufs(limited, rate) > integrated_loudness_lufs(
+        process(audio, rate, setting, loudness_gain_db=capped), rate) + 3.0
 
 
 def test_fixed_stage_is_exact():
