@@ -8,7 +8,9 @@ warm-up run that also triggers numba compilation. Everything runs on one core (n
 The runtime benchmarks time the exported analyzer per analysis window (``bench_analyzer``: median of
 N runs on one interpreter thread, with and without the numpy front end), ``aeib enhance`` end to end
 on a generated WAV (``bench_enhance``) and the peak memory of an ``aeib enhance`` process
-(``bench_memory``).
+(``bench_memory``). ``bench_process`` times whole ``aeib`` processes as a user runs them (Python
+start-up, imports, model load, the work): ``aeib --help`` and ``aeib enhance`` on a short clip and
+on the benchmark file, median of N fresh processes, with each process's peak memory.
 """
 
 from __future__ import annotations
@@ -183,7 +185,7 @@ def bench_enhance(seconds: float = 60.0, sample_rate: int = 48_000, channels: in
 
 
 _MEMORY_CHILD = """
-import resource, sys
+import sys
 argv = sys.argv[1:]
 if argv[0] == "enhance":
     from aeib.cli.main import main
@@ -193,33 +195,31 @@ else:  # "load": import what enhance imports, load the model, compile the DSP; p
     from aeib.cli.main import build_parser
     from aeib.dsp import ChainProcessor
     from aeib.runtime import load_model
-    build_parser()
+    build_parser(["enhance"])
     load_model(argv[1] or None)
     ChainProcessor(48000, 2, {"comp.ratio": 2.0, "eq.band1.gain_db": 1.0}).process_block(np.zeros((64, 2)))
     rc = 0
-print("MAXRSS", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 sys.exit(rc)
 """
 
 
 def _child_peak_mib(argv: list[str]) -> float:
-    import subprocess
+    """Peak memory of a fresh process running :data:`_MEMORY_CHILD` (through :func:`run_process`, so
+    that this process's own size is not counted)."""
     import sys
 
-    done = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, *argv], capture_output=True, text=True)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("MAXRSS ")]
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(f"memory probe failed: {done.stderr.strip()[-300:]}")
-    value = float(lines[-1].split()[1])
-    return value / (1 << 20) if platform.system() == "Darwin" else value / 1024.0  # bytes on macOS, KiB on Linux
+    try:
+        return run_process([sys.executable, "-c", _MEMORY_CHILD, *argv])[1]
+    except RuntimeError as exc:
+        raise RuntimeError(f"memory probe failed: {exc}") from None
 
 
 def bench_memory(seconds: float = 60.0, sample_rate: int = 48_000, channels: int = 2,
                  json_path: str | os.PathLike | None = None) -> dict:
     """Peak resident memory of a whole ``aeib enhance`` process, and of one that only loads the model.
 
-    Measured with ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` inside a fresh Python process (so
-    nothing from this process is counted). The difference is what enhancing the file costs beyond
+    Measured as the ``ru_maxrss`` of a fresh Python process, started by a small intermediate one
+    (:func:`run_process`; a child forked from this process would inherit its size as its peak). The difference is what enhancing the file costs beyond
     importing aeib and loading the model; it does not grow with the file's length.
     """
     import tempfile
@@ -233,10 +233,79 @@ def bench_memory(seconds: float = 60.0, sample_rate: int = 48_000, channels: int
         peak = _child_peak_mib(argv)
         baseline = _child_peak_mib(["load", model_arg])
     return {
-        "benchmark": "peak_memory", "method": "getrusage(RUSAGE_SELF).ru_maxrss of a child process",
+        "benchmark": "peak_memory", "method": "ru_maxrss of a fresh process (os.wait4 in a small intermediate process)",
         "audio_seconds": seconds, "sample_rate_hz": sample_rate, "channels": channels,
         "enhance_peak_mib": peak, "load_only_peak_mib": baseline, "enhance_extra_mib": peak - baseline,
     }
+
+
+AEIB_COMMAND = ("-c", "import sys; from aeib.cli.main import main; sys.exit(main())")
+"""Arguments after ``sys.executable`` that run the ``aeib`` console script's entry point."""
+
+_RUNNER = """import os, subprocess, sys, time
+started = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print("RESULT", time.perf_counter() - started, os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
+
+
+def run_process(argv: list[str]) -> tuple[float, float]:
+    """Run ``argv`` as a fresh process: wall-clock seconds and its peak resident memory in MiB.
+
+    It is started by a small intermediate Python process that times it and reads its ``ru_maxrss``
+    from ``os.wait4``: a child forked straight from this (large) process would report this
+    process's size as its own peak (Linux carries the high-water mark across fork and exec).
+    """
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _RUNNER, *argv], capture_output=True, text=True)
+    lines = [line.split() for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    if done.returncode != 0 or not lines or lines[-1][2] != "0":
+        code = lines[-1][2] if lines else done.returncode
+        raise RuntimeError(f"{' '.join(argv[-6:])} exited with {code}: {done.stderr.strip()[-300:]}")
+    elapsed, maxrss = float(lines[-1][1]), float(lines[-1][3])
+    return elapsed, maxrss / (1 << 20) if platform.system() == "Darwin" else maxrss / 1024.0
+
+
+def time_processes(commands: dict[str, list[str]], repeats: int) -> dict[str, dict]:
+    """Median / minimum wall time and the largest peak memory of each command over ``repeats``
+    rounds; the commands alternate within a round, so load changes hit them alike."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    peaks: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(repeats):
+        for name, argv in commands.items():
+            elapsed, peak = run_process(argv)
+            times[name].append(elapsed)
+            peaks[name].append(peak)
+    return {name: {"median_s": float(np.median(times[name])), "min_s": min(times[name]),
+                   "peak_mib": max(peaks[name]), "runs": repeats} for name in commands}
+
+
+def bench_process(seconds: float = 60.0, sample_rate: int = 48_000, channels: int = 2,
+                  json_path: str | os.PathLike | None = None, repeats: int = 3, clip_seconds: float = 6.0) -> dict:
+    """Whole-process figures: ``aeib --help``, ``aeib enhance`` on a ``clip_seconds`` clip and on the
+    ``seconds`` benchmark file (24-bit WAV → WAV), each the median of ``repeats`` fresh processes
+    after one untimed warm-up round (which fills the numba cache if it is empty)."""
+    import sys
+    import tempfile
+
+    aeib = [sys.executable, *AEIB_COMMAND]
+    model = [] if json_path is None else ["--model", str(json_path)]
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = _write_benchmark_file(Path(tmp), clip_seconds, sample_rate, channels)
+        long = _write_benchmark_file(Path(tmp), seconds, sample_rate, channels)
+        commands = {
+            "help": [*aeib, "--help"],
+            "enhance_clip": [*aeib, "enhance", str(clip), "-o", str(Path(tmp) / "clip_out.wav"), "-q", *model],
+            "enhance": [*aeib, "enhance", str(long), "-o", str(Path(tmp) / "out.wav"), "-q", *model],
+        }
+        time_processes(commands, 1)
+        figures = time_processes(commands, repeats)
+    return {"benchmark": "whole_process", "method": "fresh processes, median of runs; ru_maxrss via os.wait4",
+            "clip_seconds": clip_seconds, "audio_seconds": seconds, "sample_rate_hz": sample_rate,
+            "channels": channels, **figures}
 
 
 def bench_stream(seconds: float = 60.0, sample_rate: int = 48_000, channels: int = 2, block: int = 512,

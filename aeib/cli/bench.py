@@ -8,7 +8,7 @@ import sys
 
 from aeib.settings import preset_names
 
-PARTS = ("analyzer", "enhance", "stream", "memory")
+PARTS = ("analyzer", "enhance", "stream", "memory", "process")
 DEFAULT_MODELS_DIR = "tflite_models"
 
 
@@ -25,7 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "24-bit WAV) on a generated --seconds file, fixed and --adaptive. (4) Stream: StreamEnhancer on "
         "--block-sample blocks of the same music, analysis inline and on a background thread (median "
         "and worst block time against the block's duration). (5) Memory: peak resident memory (getrusage ru_maxrss) of a fresh `aeib enhance` "
-        "process on that file, and of one that only loads the model.",
+        "process on that file, and of one that only loads the model. (6) Process: whole-process wall time "
+        "(Python start-up and imports included) and peak memory of `aeib --help`, `aeib enhance` on a 6 s "
+        "clip and on the --seconds file, median of --repeats fresh processes.",
     )
     parser.add_argument("--seconds", type=float, default=60.0, help="audio length in seconds (default 60)")
     parser.add_argument("--sample-rate", type=int, default=48_000, help="sample rate in Hz (default 48000)")
@@ -92,7 +94,7 @@ def _check_models(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from aeib.bench import bench_dsp, bench_enhance, bench_memory, bench_stream
+    from aeib.bench import bench_dsp, bench_enhance, bench_memory, bench_process, bench_stream
     from aeib.errors import ParameterError
     from aeib.runtime.errors import ModelError
 
@@ -122,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
             result["memory"] = bench_memory(args.seconds, args.sample_rate, args.channels, args.model)
         except ModelError as exc:
             result["memory"] = {"skipped": str(exc)}
+    if "process" not in args.skip:
+        result["process"] = bench_process(args.seconds, args.sample_rate, args.channels, args.model, args.repeats)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
@@ -174,3 +178,11 @@ def _print(result: dict) -> None:
             print(f"peak memory of `aeib enhance` on {item['audio_seconds']:g} s: {item['enhance_peak_mib']:.0f} MiB "
                   f"({item['load_only_peak_mib']:.0f} MiB to import aeib and load the model; "
                   f"{item['enhance_extra_mib']:.0f} MiB more to enhance), ru_maxrss of a child process", file=out)
+    item = result.get("process")
+    if item is not None:
+        labels = {"help": "`aeib --help`", "enhance_clip": f"`aeib enhance` on {item['clip_seconds']:g} s",
+                  "enhance": f"`aeib enhance` on {item['audio_seconds']:g} s"}
+        for key, label in labels.items():
+            figure = item[key]
+            print(f"whole process, {label}: median {figure['median_s']:.3f} s, minimum {figure['min_s']:.3f} s "
+                  f"of {figure['runs']}, peak {figure['peak_mib']:.0f} MiB", file=out)

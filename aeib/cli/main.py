@@ -17,22 +17,35 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Iterable
 
 from aeib import __version__
 from aeib.errors import AeibError
 
-# Subcommand modules, in the order `aeib --help` lists them.
-COMMAND_MODULES = (
-    "aeib.cli.apply",
-    "aeib.cli.params",
-    "aeib.cli.example",
-    "aeib.cli.make_data",
-    "aeib.cli.train",
-    "aeib.cli.export",
-    "aeib.cli.enhance",
-    "aeib.cli.evaluate",
-    "aeib.cli.bench",
+# Subcommands, in the order `aeib --help` lists them: (name, module, one-line help). The help line is
+# repeated here so that `aeib --help` and an unknown command need none of the command modules (they
+# import numpy, scipy, numba, LiteRT ...); tests/test_startup.py checks that it equals the module's own.
+COMMANDS = (
+    ("apply", "aeib.cli.apply",
+     "apply an EQ/compressor setting (parameter file or preset) to an audio file"),
+    ("params", "aeib.cli.params", "list every parameter of the chain with unit, range, scale and default"),
+    ("example", "aeib.cli.example",
+     "write the bundled example clip (a simulated boomy, harsh phone recording) to a file"),
+    ("make-data", "aeib.cli.make_data",
+     "render self-supervised style pairs (input, target, reference) from a music corpus"),
+    ("train", "aeib.cli.train",
+     "train the analyzer (Keras fit, SPSA or autodiff gradients) on `aeib make-data` shards"),
+    ("export", "aeib.cli.export",
+     "export the trained analyzer to TFLite (float32, float16, dynamic-int8, int8) with JSON metadata"),
+    ("enhance", "aeib.cli.enhance",
+     "repair a recording (or a folder of them): the analyzer picks the EQ/compressor setting"),
+    ("evaluate", "aeib.cli.evaluate",
+     "compare trained models and baselines (input, rb-dsp, matchering, oracle) on a test set"),
+    ("bench", "aeib.cli.bench",
+     "measure the DSP chain, the analyzer, `aeib enhance` and its memory on this machine"),
 )
+COMMAND_NAMES = tuple(name for name, _, _ in COMMANDS)
+COMMAND_MODULES = tuple(module for _, module, _ in COMMANDS)
 
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
@@ -78,7 +91,15 @@ def _interrupts_as_exceptions():
         signal.signal(signal.SIGTERM, previous_handler)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(load: Iterable[str] = ()) -> argparse.ArgumentParser:
+    """The ``aeib`` parser.
+
+    Args:
+        load: Names of the subcommands whose modules are imported and registered in full; every other
+            subcommand gets a placeholder parser holding its help line, which is all ``aeib --help``
+            and an "invalid choice" error need. ``COMMAND_NAMES`` loads them all.
+    """
+    load = frozenset(load)
     parser = argparse.ArgumentParser(
         prog="aeib",
         description="Audio Engineer in a Box: repair live phone recordings with an interpretable "
@@ -88,16 +109,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"aeib {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for module_name in COMMAND_MODULES:
-        importlib.import_module(module_name).register(subparsers)
+    for name, module_name, help_line in COMMANDS:
+        if name in load:
+            importlib.import_module(module_name).register(subparsers)
+        else:
+            subparsers.add_parser(name, help=help_line, add_help=False)
     return parser
+
+
+def _command_in(argv: list[str]) -> str | None:
+    """The subcommand ``argv`` names: its first word not starting with ``-`` (aeib's own options take
+    no values), or ``None``."""
+    for word in argv:
+        if word == "--":
+            return None
+        if not word.startswith("-"):
+            return word
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` (default ``sys.argv[1:]``), run the command, return the exit code."""
     debug = os.environ.get("AEIB_DEBUG") == "1"
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        parser = build_parser()
+        command = _command_in(argv)
+        parser = build_parser((command,)) if command in COMMAND_NAMES else build_parser()
     except Exception as exc:  # a broken install (a command module fails to import): still one line
         if debug:
             raise

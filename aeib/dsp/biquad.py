@@ -1,5 +1,8 @@
 """Fast cascade of biquads (transposed direct form II), bit-identical to ``scipy.signal.sosfilt``.
 
+scipy is not imported: ``scipy.signal`` takes about half a second to import, more than a short file
+takes to enhance, so every cascade (any number of sections) runs here.
+
 A cascade filtered section after section is limited by each section's feedback latency. For the
 six-section EQ this module instead runs the sections as a pipeline: at time step ``k`` section
 ``s`` processes sample ``k − s``, so the six recursions are independent within a step and the CPU
@@ -10,7 +13,6 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-import scipy.signal
 
 PIPELINED_SECTIONS = 6
 
@@ -67,6 +69,17 @@ def _cascade6(x, sos, zi, out):
         zi[5, c, 0], zi[5, c, 1] = z50, z51
 
 
+@numba.njit(cache=True, nogil=True)
+def _cascade(x, sos, zi, out):
+    """Any number of sections, section after section per sample (sosfilt's order of operations)."""
+    for c in range(x.shape[1]):
+        for k in range(x.shape[0]):
+            v = x[k, c]
+            for s in range(sos.shape[0]):
+                v, zi[s, c, 0], zi[s, c, 1] = _biquad(v, sos, s, zi[s, c, 0], zi[s, c, 1])
+            out[k, c] = v
+
+
 def sos_filter(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Filter ``x`` with a cascade of second-order sections, carrying state.
 
@@ -81,10 +94,8 @@ def sos_filter(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> tuple[np.ndarr
     sos = np.ascontiguousarray(sos, dtype=np.float64)
     if x.shape[0] == 0:
         return np.array(x, dtype=np.float64), np.array(zi, dtype=np.float64)
-    if sos.shape[0] == PIPELINED_SECTIONS:
-        out = np.empty_like(x)
-        zf = np.array(zi, dtype=np.float64, copy=True)
-        _cascade6(np.ascontiguousarray(x, dtype=np.float64), sos, zf, out)
-        return out, zf
-    out, zf = scipy.signal.sosfilt(sos, np.ascontiguousarray(x.T), axis=-1, zi=zi)
-    return np.ascontiguousarray(out.T), zf
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    out = np.empty_like(x)
+    zf = np.array(zi, dtype=np.float64, copy=True)
+    (_cascade6 if sos.shape[0] == PIPELINED_SECTIONS else _cascade)(x, sos, zf, out)
+    return out, zf

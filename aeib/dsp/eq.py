@@ -12,7 +12,6 @@ import math
 from typing import Mapping
 
 import numpy as np
-import scipy.signal
 
 from aeib.dsp.biquad import sos_filter
 from aeib.dsp.processor import Processor, register_processor
@@ -96,7 +95,9 @@ def eq_sos(params: Mapping[str, float], sample_rate: float) -> np.ndarray:
 
 def eq_response_db(params: Mapping[str, float], sample_rate: float, freqs_hz: np.ndarray) -> np.ndarray:
     """Magnitude response of the EQ in dB at ``freqs_hz`` (float64[n])."""
-    _, h = scipy.signal.sosfreqz(eq_sos(params, sample_rate), worN=np.asarray(freqs_hz), fs=sample_rate)
+    sos = eq_sos(params, sample_rate)
+    z = np.exp(-2j * np.pi * np.asarray(freqs_hz, dtype=np.float64) / sample_rate)[:, None]  # z⁻¹ on the unit circle
+    h = np.prod((sos[:, 0] + sos[:, 1] * z + sos[:, 2] * z * z) / (sos[:, 3] + sos[:, 4] * z + sos[:, 5] * z * z), axis=1)
     return 20.0 * np.log10(np.maximum(np.abs(h), 1e-12))
 
 

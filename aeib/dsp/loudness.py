@@ -38,10 +38,12 @@ peak), dB (gains); silence measures ``-inf``.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
-import scipy.signal
+
+from aeib.dsp.biquad import sos_filter
 
 DEFAULT_TARGET_LUFS = -16.0
 """Reference-free loudness target (AES TD1004 / Apple Music / podcast level)."""
@@ -94,16 +96,74 @@ def _channel_weights(channels: int) -> np.ndarray:
 def k_weighting_sos(sample_rate: float) -> np.ndarray:
     """BS.1770 K-weighting (high shelf, then high pass) as second-order sections float64[2, 6].
 
-    The coefficients are pyloudnorm's for ``sample_rate`` (its ``Meter(rate)`` filters).
+    The coefficients are pyloudnorm's for ``sample_rate`` (its ``Meter(rate)`` filters: RBJ cookbook
+    shelf G = 4 dB, Q = 1/√2, 1500 Hz and high pass Q = 0.5, 38 Hz), written out with the same
+    expressions so that they are bit-identical (tested) without importing pyloudnorm, which imports
+    ``scipy.signal`` (half a second).
     """
-    import pyloudnorm
-
-    meter = pyloudnorm.Meter(sample_rate)
-    sections = []
-    for name in ("high_shelf", "high_pass"):
-        stage = meter._filters[name]
-        sections.append(np.concatenate([stage.b * stage.passband_gain, stage.a]))
+    rate = float(sample_rate)
+    # High shelf (pyloudnorm IIRfilter(4.0, 1/np.sqrt(2), 1500.0, rate, "high_shelf")).
+    A = 10 ** (4.0 / 40.0)
+    w0 = 2.0 * np.pi * (1500.0 / rate)
+    alpha = np.sin(w0) / (2.0 * (1 / np.sqrt(2)))
+    shelf_b = np.array([A * ((A + 1) + (A - 1) * np.cos(w0) + 2 * np.sqrt(A) * alpha),
+                        -2 * A * ((A - 1) + (A + 1) * np.cos(w0)),
+                        A * ((A + 1) + (A - 1) * np.cos(w0) - 2 * np.sqrt(A) * alpha)])
+    shelf_a = np.array([(A + 1) - (A - 1) * np.cos(w0) + 2 * np.sqrt(A) * alpha,
+                        2 * ((A - 1) - (A + 1) * np.cos(w0)),
+                        (A + 1) - (A - 1) * np.cos(w0) - 2 * np.sqrt(A) * alpha])
+    # High pass (IIRfilter(0.0, 0.5, 38.0, rate, "high_pass")).
+    w0 = 2.0 * np.pi * (38.0 / rate)
+    alpha = np.sin(w0) / (2.0 * 0.5)
+    pass_b = np.array([(1 + np.cos(w0)) / 2, -(1 + np.cos(w0)), (1 + np.cos(w0)) / 2])
+    pass_a = np.array([1 + alpha, -2 * np.cos(w0), 1 - alpha])
+    sections = [np.concatenate([b / a[0] * 1.0, a / a[0]]) for b, a in ((shelf_b, shelf_a), (pass_b, pass_a))]
     return np.array(sections, dtype=np.float64)
+
+
+@functools.lru_cache(maxsize=4)
+def _polyphase_kernel(factor: int) -> tuple[np.ndarray, int]:
+    """``scipy.signal.resample_poly(x, factor, 1)``'s filter as a polyphase kernel.
+
+    The filter is scipy's: ``firwin(20 * factor + 1, 1 / factor, window=("kaiser", 5.0)) * factor``
+    (``numpy.kaiser`` for the window). Returns ``(kernel, first)``: float64[factor, taps] with
+    ``out[n * factor + p] = sum_j kernel[p, j] * x[n + first + j]``.
+    """
+    half_len = 10 * factor
+    numtaps = 2 * half_len + 1
+    m = np.arange(0, numtaps) - 0.5 * (numtaps - 1)
+    cutoff = 1.0 / factor
+    h = cutoff * np.sinc(cutoff * m) * np.kaiser(numtaps, 5.0)
+    h = h / np.sum(h) * factor
+    # out[n * factor + p] = sum_k h[k] * up[n * factor + p + half_len - k], up = x zero-stuffed.
+    offsets = {}
+    for p in range(factor):
+        for k in range(numtaps):
+            i = p + half_len - k
+            if i % factor == 0:
+                offsets[(p, i // factor)] = h[k]
+    first = min(d for _, d in offsets)
+    last = max(d for _, d in offsets)
+    kernel = np.zeros((factor, last - first + 1))
+    for (p, d), value in offsets.items():
+        kernel[p, d - first] = value
+    return kernel, first
+
+
+def oversample(audio: np.ndarray, factor: int) -> np.ndarray:
+    """float[samples, channels] upsampled ``factor`` times as ``scipy.signal.resample_poly(audio,
+    factor, 1, axis=0)`` does (zero padding at both ends; equal within rounding, tested)."""
+    kernel, first = _polyphase_kernel(factor)
+    taps = kernel.shape[1]
+    n = audio.shape[0]
+    padded = np.zeros((n + taps - 1, audio.shape[1]))  # padded[t] = audio[t + first], zero outside
+    t0, t1 = max(0, -first), min(n + taps - 1, n - first)
+    padded[t0:t1] = audio[t0 + first:t1 + first]
+    out = np.empty((n * factor, audio.shape[1]))
+    for c in range(audio.shape[1]):
+        windows = np.lib.stride_tricks.sliding_window_view(padded[:, c], taps)
+        out[:, c] = (windows @ kernel.T).reshape(-1)
+    return out
 
 
 def _lufs(mean_square: float) -> float:
@@ -134,7 +194,7 @@ class LoudnessMeter:
         self.measures_true_peak = bool(true_peak)
         self.channels = int(channels)
         self._sos = k_weighting_sos(sample_rate)
-        self._zi = np.zeros((self._sos.shape[0], 2, self.channels))
+        self._zi = np.zeros((self._sos.shape[0], self.channels, 2))
         self._weights = _channel_weights(self.channels)
         self._oversample = _oversampling(self.sample_rate)
         self._frames = 0
@@ -162,7 +222,7 @@ class LoudnessMeter:
         n = audio.shape[0]
         if n == 0:
             return self
-        filtered, self._zi = scipy.signal.sosfilt(self._sos, audio, axis=0, zi=self._zi)
+        filtered, self._zi = sos_filter(self._sos, audio, self._zi)
         power = np.square(filtered) @ self._weights
         cumulative = self._energy + np.concatenate([[0.0], np.cumsum(power)])
         start, stop = self._frames, self._frames + n
@@ -205,7 +265,7 @@ class LoudnessMeter:
             if magnitude[a - first:b - first].max() < floor:
                 continue
             lo, hi = max(0, a - context), min(pending.shape[0], b + context)
-            up = scipy.signal.resample_poly(pending[lo:hi], self._oversample, 1, axis=0)
+            up = oversample(pending[lo:hi], self._oversample)
             segment = up[(a - lo) * self._oversample:(b - lo) * self._oversample]
             best = max(best, float(np.max(np.abs(segment))))
         return best
@@ -380,7 +440,7 @@ class LoudnessStage:
         self._gain_from = self._gain_to = self.initial_gain_db
         self._position = 0  # samples into the current hop
         if self._sos is not None:
-            self._zi = np.zeros((self._sos.shape[0], 2, self.channels))
+            self._zi = np.zeros((self._sos.shape[0], self.channels, 2))
         self._hop_energy, self._hop_peak = 0.0, 0.0
         self._energies: list[float] = []
         self._peaks: list[float] = []
@@ -407,7 +467,7 @@ class LoudnessStage:
         return out
 
     def _observe(self, piece: np.ndarray) -> None:
-        filtered, self._zi = scipy.signal.sosfilt(self._sos, piece, axis=0, zi=self._zi)
+        filtered, self._zi = sos_filter(self._sos, piece, self._zi)
         self._hop_energy += float(np.sum(np.square(filtered) @ self._weights))
         if piece.size:
             self._hop_peak = max(self._hop_peak, float(np.max(np.abs(piece))))

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import scipy.ndimage
 
 from aeib.audio import AudioInfo, check_finite
 from aeib.errors import AudioError, ParameterError
@@ -258,6 +257,8 @@ def analyze_file(model: AnalyzerModel, path: str | os.PathLike | ArrayAudio, ref
     used_centres = centres_s[used]
     filled = np.stack([np.interp(centres_s, used_centres, column) for column in predictions.T], axis=1)
     sigma = options.smoothing_s / options.hop_s
+    import scipy.ndimage  # adaptive mode only: not worth its import time for every run
+
     smoothed = scipy.ndimage.gaussian_filter1d(filled, sigma, axis=0, mode="nearest") if sigma > 0 else filled
     return FileAnalysis(windows, combined, short=short, times_s=centres_s, trajectory01=np.clip(smoothed, 0.0, 1.0))
 

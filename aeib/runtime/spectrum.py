@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import scipy.fft
 
 from aeib.audio import to_mono
 
@@ -36,7 +35,7 @@ class LongTermSpectrum:
         whole = audio.shape[0] // self.n_fft
         if whole:
             frames = audio[: whole * self.n_fft].reshape(whole, self.n_fft) * self._window
-            self._sum += np.square(np.abs(scipy.fft.rfft(frames, axis=-1))).sum(axis=0)
+            self._sum += np.square(np.abs(np.fft.rfft(frames, axis=-1))).sum(axis=0)
             self._frames += whole
         self._pending = audio[whole * self.n_fft:]
 
@@ -47,7 +46,7 @@ class LongTermSpectrum:
         if frames == 0 and self._pending.size:
             padded = np.zeros(self.n_fft)
             padded[: self._pending.size] = self._pending
-            total += np.square(np.abs(scipy.fft.rfft(padded * self._window)))
+            total += np.square(np.abs(np.fft.rfft(padded * self._window)))
             frames = 1
         reference = (self._window.sum() / 2.0) ** 2  # a full-scale sine at a bin centre
         mean = total / max(frames, 1) / reference

@@ -1,0 +1,95 @@
+"""What a command imports (issue 15): `aeib --help` and argument errors stay light, `aeib apply` never
+loads LiteRT, nothing loads TensorFlow. Each case runs the real entry point in a fresh interpreter and
+reads ``sys.modules`` when it exits. No timings here: speed belongs in `aeib bench` and scripts/."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+HEAVY = ("numpy", "scipy", "numba", "ai_edge_litert", "tflite_runtime", "tensorflow", "soundfile", "av")
+
+WRAPPER = """
+import atexit, json, sys
+def report():
+    sys.stderr.write("MODULES " + json.dumps(sorted({name.split(".")[0] for name in sys.modules})) + "\\n")
+atexit.register(report)
+from aeib.cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def loaded_after(*argv: str) -> tuple[int, set[str], str]:
+    """Run ``aeib ARGV`` in a fresh interpreter: exit code, top-level packages loaded at exit, stderr."""
+    done = subprocess.run([sys.executable, "-c", WRAPPER, *argv], capture_output=True, text=True, timeout=300)
+    lines = [line for line in done.stderr.splitlines() if line.startswith("MODULES ")]
+    assert lines, done.stderr
+    rest = "\n".join(line for line in done.stderr.splitlines() if not line.startswith("MODULES "))
+    return done.returncode, set(json.loads(lines[-1][len("MODULES "):])), rest
+
+
+@pytest.mark.parametrize("argv, exit_code", [
+    (["--help"], 0),
+    (["--version"], 0),
+    ([], 2),
+    (["no-such-command"], 2),
+    (["--no-such-option"], 2),
+])
+def test_help_and_top_level_errors_import_nothing_heavy(argv, exit_code):
+    code, modules, stderr = loaded_after(*argv)
+    assert code == exit_code, stderr
+    assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
+    assert "Traceback" not in stderr
+
+
+def test_help_lists_every_command_with_its_own_help_line():
+    """The help lines main.py keeps for `aeib --help` are the command modules' own."""
+    from aeib.cli.main import COMMAND_NAMES, COMMANDS, build_parser
+
+    loaded = build_parser(COMMAND_NAMES)
+    placeholders = build_parser()
+    for parser in (loaded, placeholders):
+        assert all(name in parser.format_help() for name in COMMAND_NAMES)
+    registered = {action.dest: action.help for action in loaded._subparsers._group_actions[0]._choices_actions}
+    assert registered == {name: help_line for name, _, help_line in COMMANDS}
+
+
+def test_a_command_is_loaded_only_when_named():
+    from aeib.cli.main import _command_in
+
+    assert _command_in(["--help"]) is None
+    assert _command_in(["enhance", "--help"]) == "enhance"
+    assert _command_in(["--", "enhance"]) is None
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    path = tmp_path_factory.mktemp("startup") / "clip.wav"
+    t = np.arange(48_000) / 48_000
+    sf.write(path, 0.2 * np.sin(2 * np.pi * 440 * t)[:, None].repeat(2, axis=1), 48_000)
+    return path
+
+
+def test_apply_never_loads_litert_or_tensorflow(clip, tmp_path):
+    code, modules, stderr = loaded_after("apply", str(clip), "-o", str(tmp_path / "out.wav"),
+                                         "--params", "club-fix", "-q")
+    assert code == 0, stderr
+    assert (tmp_path / "out.wav").exists()
+    assert not modules & {"ai_edge_litert", "tflite_runtime", "tensorflow", "keras"}, modules
+
+
+def test_enhance_loads_no_tensorflow_and_no_scipy_signal(clip, tmp_path):
+    """scipy.signal costs half a second to import; the enhance path does without it."""
+    done = subprocess.run([sys.executable, "-c", WRAPPER.replace(
+        'sorted({name.split(".")[0] for name in sys.modules})', "sorted(sys.modules)"),
+        "enhance", str(clip), "-o", str(tmp_path / "out.wav"), "-q"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    modules = set(json.loads(done.stderr.splitlines()[-1][len("MODULES "):]))
+    assert "ai_edge_litert" in modules or "tflite_runtime" in modules
+    assert not {"tensorflow", "keras", "scipy.signal", "scipy.sparse", "pyloudnorm", "aeib.data",
+                "aeib.export", "aeib.model", "aeib.train"} & modules, modules
