@@ -5,7 +5,7 @@
         data/oof_v2 --limit 120 --out runs/checks-v3.json
 
 Per example, through the product's array API (``aeib.enhance``, TFLite runtime, measured loudness
-stage), both with the example's reference and reference-free (the bundle's default style):
+stage), both with the example's reference and reference-free (``--style``, default: the bundle's default):
 
 * **range use**: for every parameter, the share of predictions within 2 % of a bound of its
   normalized range (issue: no parameter there in more than 5 % of test windows);
@@ -40,6 +40,7 @@ def main() -> None:
     parser.add_argument("data", type=Path, help="shard test set (e.g. data/oof_v2)")
     parser.add_argument("--split", default="test")
     parser.add_argument("--limit", type=int, default=None, help="first N examples only")
+    parser.add_argument("--style", help="reference-free style (default: the bundle's default style)")
     parser.add_argument("--out", type=Path, help="write the numbers here as JSON")
     args = parser.parse_args()
 
@@ -53,15 +54,17 @@ def main() -> None:
         identity = any(g == "mode:identity" for g in example.groups)
         for mode in modes:
             reference = example.reference if mode == "reference" else None
+            style = args.style if reference is None else None
             result = aeib.enhance(example.input, rate, reference=reference, reference_sample_rate=rate,
-                                  model=str(args.model))
+                                  style=style, model=str(args.model))
             modes[mode].append(CHAIN_SCHEMA.normalize(CHAIN_SCHEMA.to_vector(result.setting.params)))
             goal = integrated_loudness_lufs(example.reference, rate) if reference is not None else DEFAULT_TARGET_LUFS
             loudness_miss[mode].append(abs(integrated_loudness_lufs(result.audio, rate) - goal))
             if identity:
                 identity_change[mode].append(mel_distance_matched_db(result.audio, example.input, rate))
         n += 1
-    report = {"model": str(args.model), "data": str(args.data), "examples": n, "bound_margin": BOUND_MARGIN}
+    report = {"model": str(args.model), "data": str(args.data), "examples": n, "bound_margin": BOUND_MARGIN,
+              "style": args.style}
     print(f"{n} examples of {args.data} ({args.split}); model {args.model}")
     for mode, rows in modes.items():
         params01 = np.stack(rows)
