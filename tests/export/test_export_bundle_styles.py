@@ -8,15 +8,15 @@ from aeib.export.bundle import BOARD_MIX_STYLE, DEFAULT_STYLE, LIVE_ROOM_STYLE, 
 def test_v2_styles_are_the_mean_embeddings_of_each_kind_of_reference():
     embeddings = np.array([[1.0, 0.0], [3.0, 0.0], [0.0, 2.0], [0.0, 4.0]])
     styles, default = builtin_styles(embeddings, ("board", "board", "live", "live"))
-    assert default == BOARD_MIX_STYLE and set(styles) == {BOARD_MIX_STYLE, LIVE_ROOM_STYLE}
+    assert default == LIVE_ROOM_STYLE and set(styles) == {BOARD_MIX_STYLE, LIVE_ROOM_STYLE}
     np.testing.assert_allclose(styles[BOARD_MIX_STYLE], [2.0, 0.0])
     np.testing.assert_allclose(styles[LIVE_ROOM_STYLE], [0.0, 3.0])
 
 
-def test_v1_data_keeps_its_one_style_and_a_live_only_set_defaults_to_live_room():
+def test_v1_data_keeps_its_one_style_and_a_board_only_set_defaults_to_board_mix():
     embeddings = np.array([[1.0, 1.0], [3.0, 3.0]])
     styles, default = builtin_styles(embeddings, None)
     assert default == DEFAULT_STYLE and list(styles) == [DEFAULT_STYLE]
     np.testing.assert_allclose(styles[DEFAULT_STYLE], [2.0, 2.0])
-    styles, default = builtin_styles(embeddings, ("live", "live"))
-    assert default == LIVE_ROOM_STYLE and list(styles) == [LIVE_ROOM_STYLE]
+    styles, default = builtin_styles(embeddings, ("board", "board"))
+    assert default == BOARD_MIX_STYLE and list(styles) == [BOARD_MIX_STYLE]
