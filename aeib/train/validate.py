@@ -1,8 +1,9 @@
 """Validation metrics of a trained analyzer against "no processing", on a held-out split.
 
 For every example of the split (whole stored segments, fixed order) the analyzer predicts a setting
-from (input, reference); the product's DSP chain (:func:`aeib.dsp.process`, safety limiter
-included) applies it to the input, and :func:`aeib.metrics.compare` scores the result and the
+from (input, reference); the product's DSP chain (:func:`aeib.dsp.process` with the measured loudness
+stage aimed at the reference's loudness and the safety limiter, as ``aeib enhance --reference`` runs
+it) applies it to the input, and :func:`aeib.metrics.compare` scores the result and the
 unprocessed input against the target (the clean capture). Lower is better for every metric.
 """
 
@@ -28,6 +29,15 @@ def _summary(rows: list[dict[str, float]]) -> dict[str, dict[str, float]]:
     return out
 
 
+def _product_chain(audio: np.ndarray, reference: np.ndarray, rate: int, params: np.ndarray) -> np.ndarray:
+    """The chain as ``aeib enhance --reference`` runs it: EQ, compressor, the measured loudness stage aimed
+    at the reference's integrated loudness, the safety limiter."""
+    from aeib.dsp.loudness import integrated_loudness_lufs, loudness_gain_db
+
+    gain = loudness_gain_db(process(audio, rate, params, limiter=False), rate, integrated_loudness_lufs(reference, rate))
+    return process(audio, rate, params, loudness_gain_db=gain)
+
+
 def validate_analyzer(analyzer, data_dir: str | Path, split: str = "valid", batch_size: int = 16,
                       progress: bool = True) -> dict:
     """Score ``analyzer`` (a Keras analyzer model) on ``split`` of ``data_dir``.
@@ -50,7 +60,8 @@ def validate_analyzer(analyzer, data_dir: str | Path, split: str = "valid", batc
             physical = CHAIN_SCHEMA.denormalize(np.asarray(params01, dtype=np.float64))
             for i in range(physical.shape[0]):
                 x, target = batch["input"][i].numpy(), batch["target"][i].numpy()
-                rows["model"].append(compare(process(x, rate, physical[i]), target, rate))
+                rows["model"].append(compare(_product_chain(x, batch["reference"][i].numpy(), rate, physical[i]),
+                                             target, rate))
                 rows["input"].append(compare(x, target, rate))
                 rows["style"].append(STYLE_NAMES[int(batch["style"][i])])
                 bar.update(1)

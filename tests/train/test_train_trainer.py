@@ -132,3 +132,19 @@ def test_init_from_copies_the_analyzer_weights(tmp_path):
         np.testing.assert_array_equal(a, b)
     with pytest.raises(AeibError, match="no such file"):
         _init_analyzer(fresh, tmp_path / "missing.keras")
+
+
+def test_validation_scores_through_the_loudness_stage():
+    """The analyzer does not set the level (the measured stage does): validation must apply the stage."""
+    import numpy as np
+
+    from aeib.dsp import CHAIN_SCHEMA
+    from aeib.dsp.loudness import integrated_loudness_lufs
+    from aeib.train.validate import _product_chain
+
+    rate = 24_000
+    rng = np.random.default_rng(0)
+    quiet = (0.01 * rng.standard_normal(rate * 2)).astype(np.float32)
+    reference = (0.1 * rng.standard_normal(rate * 2)).astype(np.float32)
+    out = _product_chain(quiet, reference, rate, CHAIN_SCHEMA.default_vector())
+    assert abs(integrated_loudness_lufs(out, rate) - integrated_loudness_lufs(reference, rate)) < 0.5
