@@ -156,7 +156,12 @@ def test_style_help_lists_the_shipped_styles(capsys):
     with pytest.raises(SystemExit):
         main(["enhance", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert "The shipped model's styles: clean-live-mix" in text
+    from aeib.runtime import load_model
+
+    model = load_model()
+    assert f"The shipped model's styles: {', '.join(model.styles)}" in text or all(
+        style in text for style in model.styles)
+    assert model.default_style in text
     for option in ("--report", "--bitrate", "--plot"):
         assert option in text
 

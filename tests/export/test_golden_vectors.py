@@ -23,6 +23,7 @@ def test_every_shipped_model_has_vectors_that_recompute():
 
 
 def test_vector_files_match_their_manifest():
+    defaults = []
     for name in shipped_bundles(MODELS):
         folder = MODELS / "vectors" / name
         manifest = json.loads((folder / "vectors.json").read_text(encoding="utf-8"))
@@ -35,8 +36,11 @@ def test_vector_files_match_their_manifest():
             data = (folder / manifest["chain"][key]).read_bytes()
             assert hashlib.sha256(data).hexdigest() == manifest["chain"][f"{key}_sha256"]
         variants = {v["variant"] for v in manifest["variants"]}
-        assert manifest["bundled_default"]["variant"] in variants
+        default_variant = manifest["bundled_default"]["variant"]
+        assert default_variant is None or default_variant in variants   # None: another bundle is the default
+        defaults.append(default_variant)
         assert all(len(v["params01"]) == 24 and set(v["physical"]) for v in manifest["variants"])
+    assert sum(v is not None for v in defaults) == 1   # exactly one shipped bundle is the bundled default
 
 
 def test_the_cross_runtime_check_passes_on_litert():
