@@ -16,7 +16,9 @@ would clip a file peaking at 0 dBTP. A *boost* is reduced so the true peak after
 the ceiling plus :data:`LIMITER_HEADROOM_DB` (12 dB): up to that much of the peaks is left to the
 safety limiter, so a peaky phone recording can reach a loud master's loudness (what Matchering's
 limiter does; measured on the out-of-family test set, docs/TRAINING.md: with no headroom the
-analyzer's outputs missed the reference's loudness by 0.61 LU on average, with 12 dB by 0.12 LU). A
+analyzer's outputs missed the reference's loudness by 0.61 LU on average, with 12 dB by 0.12 LU). The
+price: the safety limiter holds *sample* peaks at −0.3 dBFS, so a boosted output's true peak can reach
+about 0 dBTP (seen on the bundled example clip: −0.3 → −0.0 dBTP) instead of −1 dBTP. A
 cut is never changed. The output is below its target only where even that would not reach it, or
 where the gain would exceed :data:`MAX_GAIN_DB`.
 
