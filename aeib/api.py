@@ -154,6 +154,7 @@ class Enhancer:
         loudness: ``"auto"`` (the reference's integrated loudness, or −16 LUFS without one), a
             target in LUFS, ``"keep"`` (the input's own; not for streaming) or ``"off"``.
         adaptive: Let the setting follow the music over time in :meth:`enhance`.
+        refine: With a reference, the test-time refinement strength 0…1 (see :func:`enhance`).
         threads: Interpreter threads.
 
     Raises:
@@ -163,13 +164,17 @@ class Enhancer:
 
     def __init__(self, model=None, *, reference: np.ndarray | str | os.PathLike | None = None,
                  reference_sample_rate: int | None = None, style: str | None = None, strength: float = 1.0,
-                 loudness: float | str | None = "auto", adaptive: bool = False, threads: int = 1):
+                 loudness: float | str | None = "auto", adaptive: bool = False, threads: int = 1,
+                 refine: float | None = None):
         from aeib.runtime.render import check_loudness
 
         if reference is not None and style is not None:
             raise ParameterError("give either a reference recording or a style, not both")
         self.strength = check_strength(strength)
         self.loudness = check_loudness(loudness)
+        if refine is not None and not (isinstance(refine, (int, float)) and 0.0 <= float(refine) <= 1.0):
+            raise ParameterError(f"refine must be a number within 0–1, got {refine!r}")
+        self.refine = None if refine is None else float(refine)
         self.style, self.adaptive = style, bool(adaptive)
         self._model_arg, self._threads = model, threads
         self._model = None
@@ -217,7 +222,7 @@ class Enhancer:
     def enhance(self, audio: np.ndarray, sample_rate: int) -> Result:
         """Analyse and enhance a whole signal (see :func:`enhance`)."""
         from aeib.runtime.analysis import analyze_file
-        from aeib.runtime.enhance import rounded_setting
+        from aeib.runtime.enhance import predicted_setting
         from aeib.runtime.render import make_plan
         from aeib.runtime.windows import ArrayAudio
 
@@ -225,8 +230,10 @@ class Enhancer:
         sample_rate = int(sample_rate)
         block = array[:, None] if array.ndim == 1 else array
         embedding, target = self._target()
-        analysis = analyze_file(self.model, ArrayAudio(block, sample_rate), embedding, self.adaptive)
-        plan = make_plan(rounded_setting(self.model, analysis.params01), analysis, sample_rate, block.shape[1],
+        source = ArrayAudio(block, sample_rate)
+        analysis = analyze_file(self.model, source, embedding, self.adaptive)
+        setting = predicted_setting(self.model, analysis, source, self._reference, self.adaptive, self.refine)
+        plan = make_plan(setting, analysis, sample_rate, block.shape[1],
                          lambda: iter([block]), adaptive=self.adaptive, strength=self.strength,
                          loudness=self.loudness, reference=self._reference)
         out = block.copy() if plan.mode in ("bypass", "passthrough") else plan.processor()(block)
@@ -244,7 +251,8 @@ class Enhancer:
         if self._reference is not None and not isinstance(self._reference, (str, os.PathLike)):
             raise ParameterError("enhance_file needs the reference as a file path")
         return enhance_file(input_path, output_path, self.model, reference=self._reference, style=self.style,
-                            adaptive=self.adaptive, strength=self.strength, loudness=self.loudness, **options)
+                            adaptive=self.adaptive, strength=self.strength, loudness=self.loudness,
+                            refine=self.refine, **options)
 
     def process(self, block: np.ndarray, sample_rate: int) -> np.ndarray:
         """Enhance the next block of a stream (causal, no lookahead; see :class:`~aeib.runtime.StreamEnhancer`).
@@ -309,7 +317,8 @@ def _summary(plan, target: str) -> str:
 
 def enhance(audio: np.ndarray, sample_rate: int, *, reference: np.ndarray | str | os.PathLike | None = None,
             reference_sample_rate: int | None = None, style: str | None = None, strength: float = 1.0,
-            loudness: float | str | None = "auto", model=None, adaptive: bool = False) -> Result:
+            loudness: float | str | None = "auto", model=None, adaptive: bool = False,
+            refine: float | None = None) -> Result:
     """Repair a recording held in memory: the analyzer picks the setting, the chain applies it.
 
     Args:
@@ -323,6 +332,8 @@ def enhance(audio: np.ndarray, sample_rate: int, *, reference: np.ndarray | str 
             ``"keep"`` (the input's) or ``"off"``.
         model: Analyzer bundle path or loaded model; None for the shipped model.
         adaptive: Let the setting follow the music over time.
+        refine: With a reference, how far the EQ moves from the analyzer's toward the measured
+            spectral match, 0…1 (None: :data:`aeib.runtime.refine.REFINE_STRENGTH`; 0: off).
 
     Returns:
         :class:`Result` (audio, setting, summary).
@@ -331,4 +342,4 @@ def enhance(audio: np.ndarray, sample_rate: int, *, reference: np.ndarray | str 
         AudioError, ParameterError, ModelError: bad audio, options or model.
     """
     return Enhancer(model, reference=reference, reference_sample_rate=reference_sample_rate, style=style,
-                    strength=strength, loudness=loudness, adaptive=adaptive).enhance(audio, sample_rate)
+                    strength=strength, loudness=loudness, adaptive=adaptive, refine=refine).enhance(audio, sample_rate)

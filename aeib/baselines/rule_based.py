@@ -22,8 +22,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.optimize
-import scipy.signal
 
 from aeib.audio import to_mono
 from aeib.dsp import CHAIN_SCHEMA, process
@@ -41,6 +39,8 @@ _EQ_BANDS = (("low_shelf", "cutoff_hz"), ("band1", "center_hz"), ("band2", "cent
 def average_spectrum_db(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
     """Long-term average power spectrum: (frequencies Hz, power dB)."""
     audio = to_mono(audio)
+    import scipy.signal   # here, not at import: aeib enhance --reference reaches this module (start-up time)
+
     freqs, power = scipy.signal.welch(audio, sample_rate, nperseg=min(WELCH_SEGMENT, len(audio)))
     return freqs, 10 * np.log10(power + 1e-20)
 
@@ -49,8 +49,20 @@ def target_curve_db(audio: np.ndarray, reference: np.ndarray, sample_rate: int) 
     """The smoothed, level-aligned reference/input spectrum ratio on a log grid: (grid Hz, dB)."""
     freqs, input_db = average_spectrum_db(audio, sample_rate)
     _, reference_db = average_spectrum_db(reference, sample_rate)
+    return curve_from_spectra(freqs, input_db, freqs, reference_db, sample_rate)
+
+
+def curve_from_spectra(input_freqs: np.ndarray, input_db: np.ndarray, reference_freqs: np.ndarray,
+                       reference_db: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """The smoothed, level-aligned reference/input ratio of two long-term spectra: (grid Hz, dB).
+
+    The spectra may have different frequency axes (the reference is interpolated onto the input's).
+    The ratio is smoothed to ⅓ octave on a log grid from 40 Hz to 0.45 × ``sample_rate`` (the input's
+    rate), level-aligned so its power-weighted mean is 0 dB, and clipped to the EQ's gain range.
+    """
+    freqs = np.asarray(input_freqs, dtype=np.float64)
+    ratio = np.interp(freqs, reference_freqs, reference_db) - np.asarray(input_db, dtype=np.float64)
     grid = np.geomspace(40.0, 0.45 * sample_rate, GRID_POINTS)
-    ratio = reference_db - input_db
     smoothed = np.empty_like(grid)
     for i, f in enumerate(grid):  # ⅓-octave moving average around each grid frequency
         band = (freqs >= f / 2 ** (1 / 6)) & (freqs <= f * 2 ** (1 / 6))
@@ -78,6 +90,8 @@ def fit_eq(grid_hz: np.ndarray, curve_db: np.ndarray, sample_rate: int) -> dict[
 
     def residual(x: np.ndarray) -> np.ndarray:
         return eq_response_db(setting(x), sample_rate, grid_hz) - curve_db
+
+    import scipy.optimize
 
     solution = scipy.optimize.least_squares(residual, start, bounds=(lower, upper), max_nfev=200)
     fitted = setting(solution.x)

@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from aeib.audio import WRITABLE_SUFFIXES
 from aeib.avio import check_bitrate_applies
-from aeib.errors import AeibError, AudioError, OutputError
+from aeib.errors import AeibError, AudioError, OutputError, ParameterError
 
 DEFAULT_HOP_S = 2.5
 DEFAULT_SMOOTHING_S = 5.0
@@ -86,6 +86,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", metavar="PATH",
                         help="analyzer bundle (.json, or .tflite with its JSON beside it) written by "
                         "`aeib export`; default: the model shipped with aeib")
+    parser.add_argument("--refine", type=float, default=None, metavar="S",
+                        help="with --reference: move the EQ this fraction of the way from the analyzer's setting "
+                        "toward the measured match of the reference's long-term spectrum, 0-1 (default 0.25; 0 = "
+                        "the analyzer alone)")
     parser.add_argument("--strength", type=float, default=1.0, metavar="S",
                         help="0…1 (default 1): how far the setting moves from neutral — gains, ratio and "
                         "makeup are scaled toward their neutral values; 0.5 is gentler, 0 leaves the "
@@ -145,6 +149,8 @@ def _options(args: argparse.Namespace):
     from aeib.runtime.render import check_loudness
 
     check_strength(args.strength)  # bad --strength/--loudness: one error line before any work
+    if args.refine is not None and not 0.0 <= args.refine <= 1.0:
+        raise ParameterError(f"--refine must be within 0-1, got {args.refine:g}")
     check_loudness(args.loudness)
 
     if not args.adaptive:
@@ -211,7 +217,7 @@ def _enhance_one(model, source: Path, output: Path, params_out: Path | None, plo
     from aeib.settings import setting_to_json
     from aeib.summary import measure_levels, summary_lines
 
-    enhancer = Enhancer(model, reference=args.reference, style=args.style, strength=args.strength,
+    enhancer = Enhancer(model, reference=args.reference, style=args.style, strength=args.strength, refine=args.refine,
                         loudness=args.loudness, adaptive=args.adaptive)
     result = enhancer.enhance_file(source, output, options=options, float_output=args.float_output,
                                    bitrate_kbps=args.bitrate, spectra=plot is not None or report is not None,

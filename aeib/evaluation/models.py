@@ -110,13 +110,18 @@ class RuntimeModelMethod(Method):
         style: Reference-free: steer towards this built-in style instead of the example's reference,
             with the loudness stage at the product's default target (``aeib enhance`` without
             ``--reference``).
+        refine: With a reference, the test-time refinement strength (as ``aeib enhance --refine``;
+            None: the product's default, 0: the analyzer alone).
     """
 
     kind = "model"
 
-    def __init__(self, path: Path, name: str, style: str | None = None):
+    def __init__(self, path: Path, name: str, style: str | None = None, refine: float | None = None):
+        from aeib.runtime.refine import REFINE_STRENGTH
+
         super().__init__()
         self.path, self.name, self.style = Path(path), name, style
+        self.refine = REFINE_STRENGTH if refine is None else float(refine)
         self.description = f"exported analyzer {self.path.name} via aeib.runtime (TFLite)"
         self.model = None
 
@@ -157,6 +162,15 @@ class RuntimeModelMethod(Method):
             embedding, target_lufs = self.style_embedding, DEFAULT_TARGET_LUFS
         params01 = np.median(np.stack([model.predict01(w, np.asarray(embedding, dtype=np.float32))
                                        for w in self._windows(x)]), axis=0)
+        if self.style is None:   # with a reference: the product's test-time refinement (aeib.runtime.refine)
+            from aeib.runtime.refine import long_term_spectrum_db, refine_toward_reference
+            from aeib.runtime.windows import ArrayAudio
+
+            physical = CHAIN_SCHEMA.to_dict(CHAIN_SCHEMA.denormalize(np.clip(params01.astype(np.float64), 0.0, 1.0)))
+            refined = refine_toward_reference(physical, long_term_spectrum_db(ArrayAudio(example.input, rate)),
+                                              long_term_spectrum_db(ArrayAudio(example.reference, rate)), rate,
+                                              self.refine)
+            params01 = CHAIN_SCHEMA.normalize(CHAIN_SCHEMA.to_vector(refined))
         return _apply(example, params01, target_lufs)
 
 
@@ -184,7 +198,8 @@ def model_method(spec: str) -> Method:
 
     Args:
         spec: ``PATH`` or ``LABEL=PATH``, optionally followed by ``#style=NAME`` (a TFLite bundle
-            run reference-free towards its built-in style NAME). PATH is a ``.keras`` file, a folder
+            run reference-free towards its built-in style NAME) or ``#refine=S`` (its test-time
+            refinement strength with a reference). PATH is a ``.keras`` file, a folder
             holding ``best.keras``/``last.keras`` (directly or in ``checkpoints/``), or a TFLite
             bundle's ``.json``/``.tflite``.
 
@@ -192,23 +207,31 @@ def model_method(spec: str) -> Method:
         ModelLoadError: if PATH does not exist or is none of those.
     """
     spec, _, options = spec.partition("#")
-    style = None
+    style = refine = None
     if options:
         key, _, value = options.partition("=")
-        if key != "style" or not value:
-            raise ModelLoadError(f"unknown model option #{options!r}: only #style=NAME is understood")
-        style = value
+        if key == "style" and value:
+            style = value
+        elif key == "refine" and value:
+            try:
+                refine = float(value)
+            except ValueError:
+                raise ModelLoadError(f"#refine={value!r}: give a number within 0–1") from None
+            if not 0.0 <= refine <= 1.0:
+                raise ModelLoadError(f"#refine={value!r}: give a number within 0–1")
+        else:
+            raise ModelLoadError(f"unknown model option #{options!r}: #style=NAME or #refine=S is understood")
     label, path = _label_and_path(spec)
     if not path.exists():
         raise ModelLoadError(f"no such model file or folder: {path}")
     keras_file = _resolve_keras(path)
     if keras_file is not None:
-        if style is not None:
-            raise ModelLoadError(f"{path}: #style needs an exported bundle (.json/.tflite) with built-in styles")
+        if style is not None or refine is not None:
+            raise ModelLoadError(f"{path}: #style and #refine need an exported bundle (.json/.tflite)")
         default = f"keras:{keras_file.parent.name}/{keras_file.stem}"
         return KerasModelMethod(keras_file, label or default)
     if path.is_file() and path.suffix in (".json", ".tflite"):
-        default = f"tflite:{path.stem}" + (f"#{style}" if style else "")
-        return RuntimeModelMethod(path, label or default, style)
+        default = f"tflite:{path.stem}" + (f"#{style}" if style else "") + (f"#refine={refine:g}" if refine is not None else "")
+        return RuntimeModelMethod(path, label or default, style, refine)
     raise ModelLoadError(f"{path} is not a model: give a .keras file, a run folder with best.keras or "
                          "last.keras, or a TFLite bundle .json/.tflite")

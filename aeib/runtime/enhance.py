@@ -78,6 +78,35 @@ def rounded_setting(model: AnalyzerModel, params01: np.ndarray) -> dict[str, flo
     return parse_params(json.loads(params_to_json(physical, model.schema)), "predicted setting", model.schema)
 
 
+def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source, reference=None,
+                      adaptive: bool = False, refine: float | None = None) -> dict[str, float]:
+    """The setting to run: the analyzer's, with a reference refined toward its spectrum.
+
+    Args:
+        model: The analyzer.
+        analysis: Its analysis of the input.
+        source: The input (file path or :class:`~aeib.runtime.windows.ArrayAudio`).
+        reference: The reference (path or array audio), or None (reference-free: no refinement).
+        adaptive: Adaptive mode follows the analyzer over time and is not refined.
+        refine: Refinement strength 0…1 (:mod:`aeib.runtime.refine`; None: its default).
+
+    Returns:
+        The setting, rounded as the parameter file stores it.
+    """
+    from aeib.runtime.refine import REFINE_STRENGTH
+
+    params = rounded_setting(model, analysis.params01)
+    strength = REFINE_STRENGTH if refine is None else float(refine)
+    if reference is None or adaptive or strength == 0.0 or analysis.silent:
+        return params
+    from aeib.runtime.refine import long_term_spectrum_db, refine_toward_reference
+    from aeib.runtime.windows import source_info
+
+    refined = refine_toward_reference(params, long_term_spectrum_db(source), long_term_spectrum_db(reference),
+                                      source_info(source).sample_rate, strength)
+    return rounded_setting(model, model.schema.normalize(model.schema.to_vector(refined)))
+
+
 def target_embedding(model: AnalyzerModel, reference: str | os.PathLike | None = None, style: str | None = None,
                      options: AnalysisOptions = AnalysisOptions(), warn: WarnFn | None = None) -> tuple[np.ndarray, str]:
     """The embedding to steer towards and a label for it.
@@ -119,7 +148,8 @@ def enhance_file(input_path: str | os.PathLike, output_path: str | os.PathLike, 
                  reference: str | os.PathLike | None = None, style: str | None = None, adaptive: bool = False,
                  options: AnalysisOptions = AnalysisOptions(), float_output: bool | None = None,
                  bitrate_kbps: int | None = None, strength: float = 1.0, loudness: Loudness = "auto",
-                 spectra: bool = False, progress: bool = False, warn: WarnFn | None = None) -> EnhanceResult:
+                 spectra: bool = False, progress: bool = False, warn: WarnFn | None = None,
+                 refine: float | None = None) -> EnhanceResult:
     """Enhance one file of any length, rate and channel count.
 
     Args:
@@ -142,6 +172,8 @@ def enhance_file(input_path: str | os.PathLike, output_path: str | os.PathLike, 
         spectra: Also measure the long-term spectra before and after (for the plot).
         progress: Show a tqdm bar on stderr.
         warn: Receives one-line warnings (short input, silence, short reference).
+        refine: With a reference, how far the EQ moves toward the measured spectral match, 0…1
+            (None: :data:`aeib.runtime.refine.REFINE_STRENGTH`; 0: the analyzer's setting as it is).
 
     Returns:
         What was done (:class:`EnhanceResult`).
@@ -165,7 +197,8 @@ def enhance_file(input_path: str | os.PathLike, output_path: str | os.PathLike, 
             check_finite(block, info.path)
             yield block
 
-    plan = make_plan(rounded_setting(model, analysis.params01), analysis, info.sample_rate, info.channels, blocks,
+    setting = predicted_setting(model, analysis, info.path, reference, adaptive, refine)
+    plan = make_plan(setting, analysis, info.sample_rate, info.channels, blocks,
                      adaptive=adaptive, strength=strength, loudness=loudness, reference=reference)
     process = plan.processor()
     before = LongTermSpectrum(info.sample_rate) if spectra else None

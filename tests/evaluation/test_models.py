@@ -35,7 +35,7 @@ class FakeAnalyzer:
 def test_runtime_adapter_follows_the_contract(monkeypatch, examples):
     fake = FakeAnalyzer()
     monkeypatch.setattr(aeib.runtime, "load_model", lambda path: fake)
-    method = RuntimeModelMethod("model.json", "fake")
+    method = RuntimeModelMethod("model.json", "fake", refine=0.0)   # the analyzer's own setting
     method.setup()
     example = examples[0]  # 1 s at 16 kHz → 8 000 samples at the model's 8 kHz: two spread windows
     output = method.run(example, Shared())
@@ -100,9 +100,9 @@ def test_reference_free_model_option(tmp_path):
     json_path = next(bundle.glob("*.json"))
     method = model_method(f"free={json_path}#style=anything")
     assert isinstance(method, RuntimeModelMethod) and method.style == "anything" and method.name == "free"
-    with pytest.raises(ModelLoadError, match="only #style=NAME"):
+    with pytest.raises(ModelLoadError, match="#style=NAME or #refine=S"):
         model_method(f"{json_path}#colour=red")
     keras_file = tmp_path / "m.keras"
     keras_file.write_bytes(b"")
-    with pytest.raises(ModelLoadError, match="needs an exported bundle"):
+    with pytest.raises(ModelLoadError, match="need an exported bundle"):
         model_method(f"{keras_file}#style=board-mix")
