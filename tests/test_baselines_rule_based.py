@@ -46,3 +46,17 @@ def test_compressor_only_when_the_input_is_peakier(clean):
     out = process(clean, RATE, params)
     gap_before = abs(level_spread_db(clean, RATE) - level_spread_db(squashed, RATE))
     assert abs(level_spread_db(out, RATE) - level_spread_db(squashed, RATE)) < 0.5 * gap_before
+
+
+def test_an_anchored_fit_keeps_unneeded_bands_at_the_anchor():
+    """A flat curve asks for nothing: anchored to a setting, the fit stays there instead of drifting."""
+    import numpy as np
+
+    from aeib.baselines.rule_based import fit_eq
+    from aeib.dsp import CHAIN_SCHEMA
+
+    grid = np.geomspace(40.0, 10_000.0, 96)
+    anchor = CHAIN_SCHEMA.complete({"eq.band2.center_hz": 700.0, "eq.band4.center_hz": 5000.0})
+    fitted = fit_eq(grid, np.zeros_like(grid), 24_000, anchor=anchor)
+    assert abs(fitted["eq.band2.center_hz"] / 700.0 - 1.0) < 0.05 and abs(fitted["eq.band4.center_hz"] / 5000.0 - 1.0) < 0.05
+    assert all(abs(fitted[f"eq.{band}.gain_db"]) < 0.5 for band in ("low_shelf", "band1", "band2", "band3", "band4", "high_shelf"))

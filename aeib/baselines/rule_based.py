@@ -72,16 +72,32 @@ def curve_from_spectra(input_freqs: np.ndarray, input_db: np.ndarray, reference_
     return grid, np.clip(smoothed, -CHAIN_SCHEMA["eq.band1.gain_db"].max, CHAIN_SCHEMA["eq.band1.gain_db"].max)
 
 
-def fit_eq(grid_hz: np.ndarray, curve_db: np.ndarray, sample_rate: int) -> dict[str, float]:
-    """EQ gains and frequencies whose response best matches ``curve_db`` (least squares in dB)."""
+def fit_eq(grid_hz: np.ndarray, curve_db: np.ndarray, sample_rate: int, anchor: dict[str, float] | None = None,
+           anchor_weight_db: float = 3.0) -> dict[str, float]:
+    """EQ gains and frequencies whose response best matches ``curve_db`` (least squares in dB).
+
+    Args:
+        grid_hz: Frequencies of the curve, Hz.
+        curve_db: Wanted EQ response there, dB.
+        sample_rate: Rate the EQ runs at, Hz.
+        anchor: A setting to start from and stay near (the analyzer's, for the test-time
+            refinement): each band's gain and frequency pays ``anchor_weight_db`` dB of residual per
+            full range (normalized units) it moves away, so a band the curve does not need keeps the
+            anchor's frequency instead of drifting to a range bound. None: start at neutral, no
+            anchor term (rb-dsp).
+        anchor_weight_db: See ``anchor``.
+    """
     names = [f"eq.{band}.gain_db" for band, _ in _EQ_BANDS] + [f"eq.{band}.{freq}" for band, freq in _EQ_BANDS]
     specs = [CHAIN_SCHEMA[name] for name in names]
     cap = 0.45 * sample_rate
     lower = np.array([s.min for s in specs])
     upper = np.array([min(s.max, cap) if s.unit == "Hz" else s.max for s in specs])
-    start = np.clip(np.array([s.default for s in specs]), lower, upper)
+    start = np.clip(np.array([s.default if anchor is None else anchor[name] for s, name in zip(specs, names)]),
+                    lower, upper)
     is_freq = np.array([s.unit == "Hz" for s in specs])
     lower[is_freq], upper[is_freq], start[is_freq] = np.log(lower[is_freq]), np.log(upper[is_freq]), np.log(start[is_freq])
+    span = upper - lower
+    anchor_x = start.copy()
     base = CHAIN_SCHEMA.defaults()
 
     def setting(x: np.ndarray) -> dict[str, float]:
@@ -89,7 +105,10 @@ def fit_eq(grid_hz: np.ndarray, curve_db: np.ndarray, sample_rate: int) -> dict[
         return {**base, **dict(zip(names, values))}
 
     def residual(x: np.ndarray) -> np.ndarray:
-        return eq_response_db(setting(x), sample_rate, grid_hz) - curve_db
+        error = eq_response_db(setting(x), sample_rate, grid_hz) - curve_db
+        if anchor is None:
+            return error
+        return np.concatenate([error, anchor_weight_db * (x - anchor_x) / span])
 
     import scipy.optimize
 

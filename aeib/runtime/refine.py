@@ -4,7 +4,9 @@ With a reference, the analyzer's setting is a learned guess; the reference's lon
 a measurement. The refinement moves the EQ a fraction ``strength`` of the way from the analyzer's
 curve to the measured match (the ⅓-octave-smoothed, level-aligned ratio of the reference's and the
 input's long-term spectra, :func:`aeib.baselines.rule_based.curve_from_spectra`), and refits the six
-EQ bands to that curve (:func:`aeib.baselines.rule_based.fit_eq`). The compressor is left as the
+EQ bands to that curve (:func:`aeib.baselines.rule_based.fit_eq`), starting from the analyzer's setting
+and anchored to it, so bands the curve does not need keep their values instead of drifting to a
+range bound. The compressor is left as the
 analyzer set it. ``strength`` 0 keeps the analyzer's setting exactly; 1 is the measured match
 (rb-dsp's EQ).
 
@@ -67,7 +69,7 @@ def refine_toward_reference(params: dict[str, float], input_spectrum: tuple[np.n
     grid, measured = curve_from_spectra(*input_spectrum, *reference_spectrum, sample_rate)
     analyzer = eq_response_db(params, sample_rate, grid)
     curve = (1.0 - strength) * analyzer + strength * measured
-    return {**params, **fit_eq(grid, curve, sample_rate)}
+    return {**params, **fit_eq(grid, curve, sample_rate, anchor=params)}
 
 
 __all__ = ["REFINE_STRENGTH", "long_term_spectrum_db", "refine_toward_reference"]
