@@ -172,9 +172,9 @@ class Enhancer:
             raise ParameterError("give either a reference recording or a style, not both")
         self.strength = check_strength(strength)
         self.loudness = check_loudness(loudness)
-        if refine is not None and not (isinstance(refine, (int, float)) and 0.0 <= float(refine) <= 1.0):
-            raise ParameterError(f"refine must be a number within 0–1, got {refine!r}")
-        self.refine = None if refine is None else float(refine)
+        from aeib.runtime.refine import check_refine
+
+        self.refine = check_refine(refine)
         self.style, self.adaptive = style, bool(adaptive)
         self._model_arg, self._threads = model, threads
         self._model = None

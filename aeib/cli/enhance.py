@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from aeib.audio import WRITABLE_SUFFIXES
 from aeib.avio import check_bitrate_applies
-from aeib.errors import AeibError, AudioError, OutputError, ParameterError
+from aeib.errors import AeibError, AudioError, OutputError
 
 DEFAULT_HOP_S = 2.5
 DEFAULT_SMOOTHING_S = 5.0
@@ -146,11 +146,11 @@ def _check_side_output(path: str | None, inputs: list[Path], what: str) -> None:
 def _options(args: argparse.Namespace):
     from aeib.dsp.schema import check_strength
     from aeib.runtime import AnalysisOptions
+    from aeib.runtime.refine import check_refine
     from aeib.runtime.render import check_loudness
 
     check_strength(args.strength)  # bad --strength/--loudness: one error line before any work
-    if args.refine is not None and not 0.0 <= args.refine <= 1.0:
-        raise ParameterError(f"--refine must be within 0-1, got {args.refine:g}")
+    check_refine(args.refine, "--refine")
     check_loudness(args.loudness)
 
     if not args.adaptive:

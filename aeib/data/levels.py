@@ -36,7 +36,12 @@ def peak_dbfs(audio: np.ndarray) -> float:
 
 
 def loudness_lufs(audio: np.ndarray, sample_rate: int) -> float:
-    """Integrated loudness (ITU BS.1770-4 via pyloudnorm) of mono audio, floored at −70 LUFS."""
+    """Integrated loudness (ITU BS.1770-4 via pyloudnorm) of mono audio, floored at −70 LUFS.
+
+    The product measures loudness with :func:`aeib.dsp.loudness.integrated_loudness_lufs` (equal to
+    pyloudnorm's within 1e-9 LU). The data pipeline keeps pyloudnorm itself so that the datasets
+    documented in docs/DATA.md (manifest hashes) stay byte-reproducible with this code.
+    """
     import pyloudnorm
 
     meter = pyloudnorm.Meter(sample_rate)

@@ -163,13 +163,12 @@ class RuntimeModelMethod(Method):
         params01 = np.median(np.stack([model.predict01(w, np.asarray(embedding, dtype=np.float32))
                                        for w in self._windows(x)]), axis=0)
         if self.style is None:   # with a reference: the product's test-time refinement (aeib.runtime.refine)
-            from aeib.runtime.refine import long_term_spectrum_db, refine_toward_reference
+            from aeib.runtime.refine import refine_from_sources
             from aeib.runtime.windows import ArrayAudio
 
             physical = CHAIN_SCHEMA.to_dict(CHAIN_SCHEMA.denormalize(np.clip(params01.astype(np.float64), 0.0, 1.0)))
-            refined = refine_toward_reference(physical, long_term_spectrum_db(ArrayAudio(example.input, rate)),
-                                              long_term_spectrum_db(ArrayAudio(example.reference, rate)), rate,
-                                              self.refine)
+            refined = refine_from_sources(physical, ArrayAudio(example.input, rate), ArrayAudio(example.reference, rate),
+                                          self.refine)
             params01 = CHAIN_SCHEMA.normalize(CHAIN_SCHEMA.to_vector(refined))
         return _apply(example, params01, target_lufs)
 
@@ -213,12 +212,13 @@ def model_method(spec: str) -> Method:
         if key == "style" and value:
             style = value
         elif key == "refine" and value:
+            from aeib.errors import ParameterError
+            from aeib.runtime.refine import check_refine
+
             try:
-                refine = float(value)
-            except ValueError:
+                refine = check_refine(float(value), "#refine")
+            except (ValueError, ParameterError):
                 raise ModelLoadError(f"#refine={value!r}: give a number within 0–1") from None
-            if not 0.0 <= refine <= 1.0:
-                raise ModelLoadError(f"#refine={value!r}: give a number within 0–1")
         else:
             raise ModelLoadError(f"unknown model option #{options!r}: #style=NAME or #refine=S is understood")
     label, path = _label_and_path(spec)

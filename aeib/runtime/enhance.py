@@ -99,11 +99,9 @@ def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source, refe
     strength = REFINE_STRENGTH if refine is None else float(refine)
     if reference is None or adaptive or strength == 0.0 or analysis.silent:
         return params
-    from aeib.runtime.refine import long_term_spectrum_db, refine_toward_reference
-    from aeib.runtime.windows import source_info
+    from aeib.runtime.refine import refine_from_sources
 
-    refined = refine_toward_reference(params, long_term_spectrum_db(source), long_term_spectrum_db(reference),
-                                      source_info(source).sample_rate, strength)
+    refined = refine_from_sources(params, source, reference, strength)
     return rounded_setting(model, model.schema.normalize(model.schema.to_vector(refined)))
 
 

@@ -33,6 +33,21 @@ REFINE_STRENGTH = 0.25
 _BLOCK_FRAMES = 1 << 16
 
 
+def check_refine(value: object, what: str = "refine") -> float | None:
+    """A refinement strength (None: the default) as given by a user, checked.
+
+    Raises:
+        ParameterError: if it is not a number within 0–1 (``what`` names the option in the message).
+    """
+    from aeib.errors import ParameterError
+
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
+        raise ParameterError(f"{what} must be a number within 0–1, got {value!r}")
+    return float(value)
+
+
 def long_term_spectrum_db(source) -> tuple[np.ndarray, np.ndarray]:
     """``(freqs_hz, level_db)`` of a file path or :class:`~aeib.runtime.windows.ArrayAudio`, streamed."""
     spectrum = LongTermSpectrum(source_info(source).sample_rate)
@@ -57,13 +72,12 @@ def refine_toward_reference(params: dict[str, float], input_spectrum: tuple[np.n
         A complete setting; only the EQ's gains and frequencies differ from ``params``.
 
     Raises:
-        ValueError: if ``strength`` is outside [0, 1].
+        ParameterError: if ``strength`` is outside [0, 1].
     """
     from aeib.baselines.rule_based import curve_from_spectra, fit_eq
     from aeib.dsp.eq import eq_response_db
 
-    if not 0.0 <= strength <= 1.0:
-        raise ValueError(f"refinement strength must be within 0–1, got {strength}")
+    strength = check_refine(strength, "refinement strength")
     if strength == 0.0:
         return dict(params)
     grid, measured = curve_from_spectra(*input_spectrum, *reference_spectrum, sample_rate)
@@ -72,4 +86,13 @@ def refine_toward_reference(params: dict[str, float], input_spectrum: tuple[np.n
     return {**params, **fit_eq(grid, curve, sample_rate, anchor=params)}
 
 
-__all__ = ["REFINE_STRENGTH", "long_term_spectrum_db", "refine_toward_reference"]
+def refine_from_sources(params: dict[str, float], source, reference, strength: float = REFINE_STRENGTH) -> dict[str, float]:
+    """:func:`refine_toward_reference` with the spectra measured from the input and the reference
+    (file paths or :class:`~aeib.runtime.windows.ArrayAudio`; one streamed pass over each)."""
+    if strength == 0.0:
+        return dict(params)
+    return refine_toward_reference(params, long_term_spectrum_db(source), long_term_spectrum_db(reference),
+                                   source_info(source).sample_rate, strength)
+
+
+__all__ = ["REFINE_STRENGTH", "refine_from_sources", "check_refine", "long_term_spectrum_db", "refine_toward_reference"]

@@ -25,7 +25,9 @@ def test_strength_zero_is_the_analyzer_setting_and_bad_strengths_are_refused():
     params = CHAIN_SCHEMA.complete({"eq.band2.gain_db": 3.0})
     x = _music()
     assert refine_toward_reference(params, _spectrum(x), _spectrum(x), RATE, 0.0) == params
-    with pytest.raises(ValueError, match="0–1"):
+    from aeib.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="0–1"):
         refine_toward_reference(params, _spectrum(x), _spectrum(x), RATE, 1.5)
 
 
