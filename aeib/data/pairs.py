@@ -199,6 +199,7 @@ def plan_split(split: str, n_examples: int, tracks: list[UsableTrack], bank: IRB
         return []
     weights = np.array([t.pairable for t in tracks], dtype=np.float64)
     weights /= weights.sum()
+    rooms = _room_choices(bank, config) if config.recipe == "v2" else {}
     specs = []
     for index in range(n_examples):
         ex_seed = example_seed(seed, split, index)
@@ -206,7 +207,7 @@ def plan_split(split: str, n_examples: int, tracks: list[UsableTrack], bank: IRB
         usable = tracks[int(rng.choice(len(tracks), p=weights))]
         a, b = pick_pair(usable.starts, usable.span, rng)
         if config.recipe == "v2":
-            specs.append(_plan_v2(split, index, ex_seed, usable, a, b, bank, config, rng))
+            specs.append(_plan_v2(split, index, ex_seed, usable, a, b, bank, config, rng, rooms))
             continue
         style = config.styles[int(rng.integers(len(config.styles)))]
         settings = sample_style(style, rng)
@@ -260,13 +261,14 @@ def draw_levels(rng: np.random.Generator, identity: bool, config: PairConfig) ->
 
 
 def _plan_v2(split: str, index: int, ex_seed: int, usable: UsableTrack, a: int, b: int, bank: IRBank,
-             config: PairConfig, rng: np.random.Generator) -> ExampleSpec:
-    """The v2 draws of one example (mode, recipe, room family and room, phone, levels)."""
+             config: PairConfig, rng: np.random.Generator, rooms: dict[str, list[str]]) -> ExampleSpec:
+    """The v2 draws of one example (mode, recipe, room family and room, phone, levels).
+
+    ``rooms`` is :func:`_room_choices` of the bank (computed once per split)."""
     u = rng.uniform()
     mode = "identity" if u < config.identity_prob else "board" if u < config.identity_prob + config.board_prob else "live"
     target_mode = ("board" if rng.uniform() < 0.5 else "live") if mode == "identity" else mode
     steps = [] if mode == "identity" else sample_recipe(rng, config.styles, held_out=config.held_out_recipe)
-    rooms = _room_choices(bank, config)
     family = sorted(rooms)[int(rng.integers(len(rooms)))]
     room = rooms[family][int(rng.integers(len(rooms[family])))]
     phone = bank.phone_ids[int(rng.integers(len(bank.phone_ids)))]
