@@ -127,7 +127,8 @@ def run(args: argparse.Namespace) -> int:
     from aeib.baselines.oracle import OracleConfig
     from aeib.errors import ParameterError
     from aeib.evaluation import BASELINES, make_baselines, model_method, open_dataset, run_evaluation
-    from aeib.evaluation.report import ALL_SCOPE, markdown_table
+    from aeib.evaluation.report import markdown_table
+    from aeib.evaluation.summary import ALL_SCOPE
     from aeib.metrics import METRICS
 
     for flag, value, least in (("--limit", args.limit, 1), ("--oracle-iterations", args.oracle_iterations, 1),

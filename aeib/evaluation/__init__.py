@@ -11,7 +11,8 @@ command-line front end; from Python::
 
 Modules: :mod:`~aeib.evaluation.datasets` (shards or WAV triplets), :mod:`~aeib.evaluation.methods`
 (baselines), :mod:`~aeib.evaluation.models` (Keras and TFLite analyzers),
-:mod:`~aeib.evaluation.runner` (the loop), :mod:`~aeib.evaluation.report` (tables and files),
+:mod:`~aeib.evaluation.runner` (the loop), :mod:`~aeib.evaluation.summary` (the statistics row and
+metric labels), :mod:`~aeib.evaluation.report` (tables and files),
 :mod:`~aeib.evaluation.plots`, :mod:`~aeib.evaluation.inversion` (settings comparison),
 :mod:`~aeib.evaluation.synthetic` (a tiny generated test set). Definitions: docs/EVALUATION.md.
 """

@@ -19,43 +19,18 @@ import csv
 import io
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
 from aeib.audio import atomic_output
 from aeib.evaluation.runner import ALL_METRICS, SETTINGS_METRIC, EvaluationResult
+from aeib.evaluation.summary import ALL_SCOPE, METRIC_LABELS, SummaryRow
 from aeib.metrics import DEEPAFX_METRICS, METRICS
 
-ALL_SCOPE = "all"
 MIN_REDUCIBLE = 1e-6
 """Input means at or below this (in the metric's unit) get no reduction (shown as –)."""
-METRIC_LABELS = {
-    "mel_distance_db": "mel distance (dB)",
-    "mel_distance_matched_db": "loudness-matched mel (dB)",
-    "centroid_error_hz": "centroid error (Hz)",
-    "rms_error_db": "RMS error (dB)",
-    "loudness_error_lu": "loudness error (LU)",
-    "mrstft": "MR-STFT",
-    "rms_error_deepafx": "RMS error (DeepAFx-ST 20·ln)",
-    "centroid_error_deepafx_hz": "centroid error (DeepAFx-ST, Hz)",
-    SETTINGS_METRIC: "EQ inversion error (dB)",
-}
-
-
-@dataclass(frozen=True)
-class SummaryRow:
-    """One cell group of the tables (see the module docstring for the statistics)."""
-
-    scope: str
-    method: str
-    metric: str
-    n: int
-    mean: float
-    std: float
-    input_mean: float
-    reduction_pct: float
 
 
 def _stats(result: EvaluationResult, rows: list[dict], scope: str, method: str, metric: str) -> SummaryRow:
