@@ -122,11 +122,11 @@ def draw_level_change(ax, freqs_hz: np.ndarray, before_db: np.ndarray, after_db:
 
 def draw_trajectory(ax_eq, ax_comp, times_s: np.ndarray, settings: list[Mapping[str, float]]) -> None:
     """Adaptive mode: the EQ gains and the compressor's threshold, makeup and ratio over time."""
-    from aeib.summary import EQ_BANDS
+    from aeib.dsp.eq import EQ_BANDS
 
-    for band, _, _ in EQ_BANDS:
-        ax_eq.plot(times_s, [s[f"eq.{band}.gain_db"] for s in settings], lw=1.2, label=band.replace("_", " "))
-    span = max([6.0] + [abs(s[f"eq.{band}.gain_db"]) + 1.0 for s in settings for band, _, _ in EQ_BANDS])
+    for band in EQ_BANDS:
+        ax_eq.plot(times_s, [s[band.gain_param] for s in settings], lw=1.2, label=band.name.replace("_", " "))
+    span = max([6.0] + [abs(s[band.gain_param]) + 1.0 for s in settings for band in EQ_BANDS])
     ax_eq.set(xlabel="time (s)", ylabel="gain (dB)", title="EQ gains over time", ylim=(-span, span))
     ax_eq.grid(True, alpha=0.3)
     ax_eq.legend(loc="best", fontsize=7, ncol=2)

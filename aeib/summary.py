@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from aeib.audio import audio_info, iter_blocks
+from aeib.dsp.eq import EQ_BANDS
 
-EQ_BANDS = (("low_shelf", "below", "cutoff_hz"), ("band1", "at", "center_hz"), ("band2", "at", "center_hz"),
-            ("band3", "at", "center_hz"), ("band4", "at", "center_hz"), ("high_shelf", "above", "cutoff_hz"))
-"""EQ bands in frequency order: (band, how its frequency reads, frequency parameter)."""
+FREQUENCY_WORDS = {"low_shelf": "below", "peak": "at", "high_shelf": "above"}
+"""How a band's frequency reads in the summary, by filter type (the bands are :data:`aeib.dsp.EQ_BANDS`)."""
 
 MIN_MOVE_DB = 0.5
 """EQ gains smaller than this are not mentioned."""
@@ -65,12 +65,12 @@ def _db(value: float, signed: bool = False) -> str:
 def eq_moves(params: Mapping[str, float], most: int = MAIN_MOVES, min_db: float = MIN_MOVE_DB) -> list[str]:
     """The largest EQ gains in words, in frequency order: ``["cut 5.5 dB at 118 Hz", ...]``."""
     moves = []
-    for band, where, freq in EQ_BANDS:
-        gain_db = params.get(f"eq.{band}.gain_db", 0.0)
+    for band in EQ_BANDS:
+        gain_db = params.get(band.gain_param, 0.0)
         if abs(gain_db) >= min_db:
-            moves.append((abs(gain_db), params[f"eq.{band}.{freq}"],
-                          f"{'boost' if gain_db > 0 else 'cut'} {abs(gain_db):.1f} dB {where} "
-                          f"{format_hz(params[f'eq.{band}.{freq}'])}"))
+            freq_hz = params[band.frequency_param]
+            moves.append((abs(gain_db), freq_hz, f"{'boost' if gain_db > 0 else 'cut'} {abs(gain_db):.1f} dB "
+                                                 f"{FREQUENCY_WORDS[band.kind]} {format_hz(freq_hz)}"))
     largest = sorted(moves, key=lambda m: -m[0])[:most]
     return [text for _, _, text in sorted(largest, key=lambda m: m[1])]
 

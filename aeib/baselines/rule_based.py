@@ -4,9 +4,9 @@ No learning, three steps, all in physical units:
 
 1. **EQ**: the ratio of the reference's and the input's long-term average spectra (Welch, 8192-point
    Hann, in dB, level-aligned so its power-weighted mean is 0 dB) is smoothed to ⅓ octave and
-   sampled on a log-frequency grid (40 Hz to 0.45 × the sample rate); the six EQ bands' gains and
-   frequencies are fitted to it by bounded least squares (``scipy.optimize.least_squares``), Q
-   fixed at the schema defaults.
+   sampled on a log-frequency grid (40 Hz to the bands' frequency cap, 0.45 × the sample rate); the
+   six EQ bands' gains and frequencies are fitted to it by bounded least squares
+   (``scipy.optimize.least_squares``), Q fixed at the schema defaults.
 2. **Compressor**: if the input's short-term level spread (P95 − P10 of 50 ms peak levels, dB)
    exceeds the reference's by more than 1 dB, a soft-knee compressor with its threshold at the
    input's P10 level and 5 ms / 150 ms ballistics gets the ratio (from a grid of 13, 1–20:1) whose
@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from aeib.audio import to_mono
-from aeib.dsp import CHAIN_SCHEMA, process
+from aeib.dsp import CHAIN_SCHEMA, EQ_BANDS, band_frequency_cap_hz, process
 from aeib.dsp.eq import eq_response_db
 from aeib.dsp.loudness import integrated_loudness_lufs
 
@@ -32,8 +32,6 @@ WELCH_SEGMENT = 8192
 GRID_POINTS = 96
 SHORT_TERM_S = 0.05
 RATIO_GRID = np.geomspace(1.0, 20.0, 13)
-_EQ_BANDS = (("low_shelf", "cutoff_hz"), ("band1", "center_hz"), ("band2", "center_hz"),
-             ("band3", "center_hz"), ("band4", "center_hz"), ("high_shelf", "cutoff_hz"))
 
 
 def average_spectrum_db(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
@@ -62,7 +60,7 @@ def curve_from_spectra(input_freqs: np.ndarray, input_db: np.ndarray, reference_
     """
     freqs = np.asarray(input_freqs, dtype=np.float64)
     ratio = np.interp(freqs, reference_freqs, reference_db) - np.asarray(input_db, dtype=np.float64)
-    grid = np.geomspace(40.0, 0.45 * sample_rate, GRID_POINTS)
+    grid = np.geomspace(40.0, band_frequency_cap_hz(sample_rate), GRID_POINTS)
     smoothed = np.empty_like(grid)
     for i, f in enumerate(grid):  # ⅓-octave moving average around each grid frequency
         band = (freqs >= f / 2 ** (1 / 6)) & (freqs <= f * 2 ** (1 / 6))
@@ -87,9 +85,9 @@ def fit_eq(grid_hz: np.ndarray, curve_db: np.ndarray, sample_rate: int, anchor: 
             anchor term (rb-dsp).
         anchor_weight_db: See ``anchor``.
     """
-    names = [f"eq.{band}.gain_db" for band, _ in _EQ_BANDS] + [f"eq.{band}.{freq}" for band, freq in _EQ_BANDS]
+    names = [band.gain_param for band in EQ_BANDS] + [band.frequency_param for band in EQ_BANDS]
     specs = [CHAIN_SCHEMA[name] for name in names]
-    cap = 0.45 * sample_rate
+    cap = band_frequency_cap_hz(sample_rate)
     lower = np.array([s.min for s in specs])
     upper = np.array([min(s.max, cap) if s.unit == "Hz" else s.max for s in specs])
     start = np.clip(np.array([s.default if anchor is None else anchor[name] for s, name in zip(specs, names)]),

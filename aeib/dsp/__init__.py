@@ -37,16 +37,21 @@ _ensure_numba_cache_dir()
 
 from aeib.dsp.chain import (CHAIN_SCHEMA, DEFAULT_CHAIN, ChainProcessor, build_schema,  # noqa: E402
                             process, process_normalized)
+from aeib.dsp.eq import EQ_BANDS, NYQUIST_FRACTION, EQBand, band_frequency_cap_hz  # noqa: E402
 from aeib.dsp.processor import Processor, register_processor, registered_processors  # noqa: E402
 from aeib.dsp.schema import ParameterSchema, ParamSpec  # noqa: E402
 
 __all__ = [
     "CHAIN_SCHEMA",
     "DEFAULT_CHAIN",
+    "EQ_BANDS",
+    "NYQUIST_FRACTION",
     "ChainProcessor",
+    "EQBand",
     "ParamSpec",
     "ParameterSchema",
     "Processor",
+    "band_frequency_cap_hz",
     "build_schema",
     "process",
     "process_normalized",

@@ -27,6 +27,13 @@ SCHEMA_FORMAT_VERSION = 1
 _SCALES = ("lin", "log")
 
 
+def _frozen(values: list, dtype: type) -> np.ndarray:
+    """A read-only array of ``values``."""
+    array = np.array(values, dtype=dtype)
+    array.flags.writeable = False
+    return array
+
+
 @dataclass(frozen=True)
 class ParamSpec:
     """One physical parameter of the processing chain.
@@ -71,12 +78,14 @@ class ParamSpec:
             return np.log(value / self.min) / math.log(self.max / self.min)
         return (value - self.min) / (self.max - self.min)
 
+    @property
+    def log_ratio(self) -> float:
+        """``ln(max / min)`` of a log-scaled parameter, 0 for a linear one."""
+        return math.log(self.max / self.min) if self.scale == "log" else 0.0
+
     def from_normalized(self, unit_value: np.ndarray | float) -> np.ndarray:
         """Map [0, 1] value(s) to physical units (inputs outside [0, 1] are clipped)."""
-        unit_value = np.clip(np.asarray(unit_value, dtype=np.float64), 0.0, 1.0)
-        if self.scale == "log":
-            return self.min * np.exp(unit_value * math.log(self.max / self.min))
-        return self.min + unit_value * (self.max - self.min)
+        return denormalize_arrays(unit_value, self.min, self.max, self.log_ratio, self.scale == "log")[()]
 
     def check(self, value: object) -> float:
         """Return ``value`` as a float, raising ParameterError if it is not a number in range."""
@@ -96,6 +105,32 @@ class ParamSpec:
                 f"[{self.min:g}, {self.max:g}] {self.unit}".rstrip()
             )
         return min(max(value, self.min), self.max)
+
+
+def denormalize_arrays(unit_value: np.ndarray | float, lows: np.ndarray | float, highs: np.ndarray | float,
+                       log_ratios: np.ndarray | float, is_log: np.ndarray | bool) -> np.ndarray:
+    """The [0, 1] → physical mapping, for one parameter or a whole vector at once.
+
+    ``lows + u · (highs − lows)`` for linear parameters, ``lows · exp(u · log_ratios)`` for log ones, with
+    ``u`` the input clipped to [0, 1]. The arguments broadcast against each other; a schema passes its
+    :attr:`~ParameterSchema.lows`, :attr:`~ParameterSchema.highs`, :attr:`~ParameterSchema.log_ratios`
+    and :attr:`~ParameterSchema.is_log` (float64[n_params], bool[n_params]). The TensorFlow twin
+    (:func:`aeib.model.autodiff_dsp.denormalize`) evaluates the same expression on the same arrays.
+
+    Args:
+        unit_value: float[..., n_params] (or a scalar) normalized values.
+        lows: Range minimums.
+        highs: Range maximums.
+        log_ratios: ``ln(highs / lows)`` where ``is_log``, anything finite elsewhere.
+        is_log: Which parameters are log-scaled.
+
+    Returns:
+        float64 physical values, the broadcast shape.
+    """
+    unit = np.clip(np.asarray(unit_value, dtype=np.float64), 0.0, 1.0)
+    linear = lows + unit * (highs - lows)
+    geometric = lows * np.exp(unit * log_ratios)
+    return np.where(is_log, geometric, linear)
 
 
 def check_strength(strength: object) -> float:
@@ -122,6 +157,10 @@ class ParameterSchema:
         if duplicates:
             raise ValueError(f"duplicate parameter names in schema: {duplicates}")
         self._index = {name: i for i, name in enumerate(names)}
+        self._lows = _frozen([spec.min for spec in self._specs], np.float64)
+        self._highs = _frozen([spec.max for spec in self._specs], np.float64)
+        self._log_ratios = _frozen([spec.log_ratio for spec in self._specs], np.float64)
+        self._is_log = _frozen([spec.scale == "log" for spec in self._specs], bool)
 
     # -- container protocol -------------------------------------------------------------------
     def __len__(self) -> int:
@@ -151,6 +190,26 @@ class ParameterSchema:
     def names(self) -> tuple[str, ...]:
         """Parameter names in schema order."""
         return tuple(spec.name for spec in self._specs)
+
+    @property
+    def lows(self) -> np.ndarray:
+        """Every parameter's minimum in schema order, float64[n_params] (read-only)."""
+        return self._lows
+
+    @property
+    def highs(self) -> np.ndarray:
+        """Every parameter's maximum in schema order, float64[n_params] (read-only)."""
+        return self._highs
+
+    @property
+    def log_ratios(self) -> np.ndarray:
+        """``ln(max / min)`` of the log-scaled parameters, 0 for linear ones: float64[n_params] (read-only)."""
+        return self._log_ratios
+
+    @property
+    def is_log(self) -> np.ndarray:
+        """Which parameters are log-scaled, bool[n_params] (read-only)."""
+        return self._is_log
 
     def index(self, name: str) -> int:
         """Position of ``name`` in the schema's vectors."""
@@ -217,9 +276,7 @@ class ParameterSchema:
         """[0, 1] values → physical values; works on any array whose last axis has n_params entries."""
         normalized = np.asarray(normalized, dtype=np.float64)
         self._check_last_axis(normalized)
-        return np.stack(
-            [spec.from_normalized(normalized[..., i]) for i, spec in enumerate(self._specs)], axis=-1
-        )
+        return denormalize_arrays(normalized, self._lows, self._highs, self._log_ratios, self._is_log)
 
     def toward_neutral01(self, params01: np.ndarray, strength: float) -> np.ndarray:
         """Scale a normalized setting toward neutral: the strength control.

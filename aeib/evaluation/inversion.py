@@ -25,6 +25,7 @@ from typing import Mapping
 
 import numpy as np
 
+from aeib.dsp import band_frequency_cap_hz
 from aeib.dsp.eq import eq_response_db
 
 PROBE_HZ = np.array([63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0])
@@ -32,8 +33,9 @@ PROBE_HZ = np.array([63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0])
 
 
 def probe_frequencies(sample_rate: float) -> np.ndarray:
-    """The probes usable at ``sample_rate`` (below 0.45 × the rate, where the EQ is defined)."""
-    return PROBE_HZ[PROBE_HZ < 0.45 * sample_rate]
+    """The probes usable at ``sample_rate``: below the bands' frequency cap (0.45 × the rate), where the
+    EQ is defined (:func:`aeib.dsp.band_frequency_cap_hz`)."""
+    return PROBE_HZ[PROBE_HZ < band_frequency_cap_hz(sample_rate)]
 
 
 def eq_shape_db(params: Mapping[str, float], sample_rate: float) -> np.ndarray:

@@ -8,7 +8,6 @@ There is no limiter: training runs without it in both gradient modes (see ``docs
 from __future__ import annotations
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from aeib.dsp import CHAIN_SCHEMA
@@ -21,16 +20,16 @@ _DTYPE = tf.float64
 
 
 def denormalize(params01: tf.Tensor) -> tf.Tensor:
-    """TensorFlow version of ``CHAIN_SCHEMA.denormalize``: float[batch, n_params] → float64 physical."""
-    specs = list(CHAIN_SCHEMA)
-    is_log = np.array([spec.scale == "log" for spec in specs])
-    low = np.array([spec.min for spec in specs])
-    high = np.array([spec.max for spec in specs])
-    log_span = np.where(is_log, np.log(np.where(is_log, high / np.where(is_log, low, 1.0), 1.0)), 0.0)
+    """TensorFlow twin of ``CHAIN_SCHEMA.denormalize``: float[batch, n_params] → float64 physical.
+
+    The expression of :func:`aeib.dsp.schema.denormalize_arrays`, on the schema's own ``lows``,
+    ``highs``, ``log_ratios`` and ``is_log`` arrays.
+    """
     u = tf.clip_by_value(tf.cast(params01, _DTYPE), 0.0, 1.0)
-    linear = low + u * (high - low)
-    geometric = np.where(is_log, low, 1.0) * tf.exp(u * log_span)
-    return tf.where(is_log, geometric, linear)
+    lows, highs = CHAIN_SCHEMA.lows, CHAIN_SCHEMA.highs
+    linear = lows + u * (highs - lows)
+    geometric = lows * tf.exp(u * CHAIN_SCHEMA.log_ratios)
+    return tf.where(CHAIN_SCHEMA.is_log, geometric, linear)
 
 
 def apply_chain(audio: tf.Tensor, params01: tf.Tensor, sample_rate: float, block_size: int = 64) -> tf.Tensor:

@@ -1,7 +1,8 @@
 """The EQ in TensorFlow: RBJ cookbook biquads applied through their frequency response.
 
-The coefficients are the formulas of :mod:`aeib.dsp.eq`, written in TensorFlow so that gradients
-reach gain, frequency and Q. Instead of running the recursions, the cascade's response
+The coefficients are the formulas of :mod:`aeib.dsp.cookbook` (those :mod:`aeib.dsp.eq` uses),
+evaluated on tensors so that gradients reach gain, frequency and Q; the bands are
+:data:`aeib.dsp.EQ_BANDS`. Instead of running the recursions, the cascade's response
 ``H(e^{jω}) = Π_s B_s(e^{jω}) / A_s(e^{jω})`` is evaluated on an FFT grid and multiplied with the
 spectrum of the zero-padded example. Evaluating an IIR response on an ``n_fft``-point grid filters
 with the impulse response folded modulo ``n_fft``; the FFT size leaves at least
@@ -17,8 +18,7 @@ import math
 
 import tensorflow as tf
 
-from aeib.dsp import CHAIN_SCHEMA
-from aeib.dsp.eq import NYQUIST_FRACTION
+from aeib.dsp import CHAIN_SCHEMA, EQ_BANDS, band_frequency_cap_hz, cookbook
 
 _DTYPE = tf.float64
 EQ_TAIL_S = 2.5
@@ -30,22 +30,9 @@ def column(physical: tf.Tensor, name: str) -> tf.Tensor:
     return physical[:, CHAIN_SCHEMA.index(name)]
 
 
-def _eq_bands() -> list[tuple[str, str]]:
-    """(band, kind) in chain order, kind ∈ {"peak", "low_shelf", "high_shelf"}, read off the schema."""
-    bands = []
-    for name in CHAIN_SCHEMA.names:
-        parts = name.split(".")
-        if parts[0] == "eq" and parts[2] in ("center_hz", "cutoff_hz"):
-            kind = "peak" if parts[2] == "center_hz" else parts[1]
-            if kind not in ("peak", "low_shelf", "high_shelf"):
-                raise ValueError(f"cannot tell the shelf type of EQ band {parts[1]!r}")
-            bands.append((parts[1], kind))
-    return bands
-
-
 def biquad_coefficients(kind: str, freq_hz: tf.Tensor, gain_db: tf.Tensor, q: tf.Tensor,
                         sample_rate: float) -> tuple[tf.Tensor, tf.Tensor]:
-    """RBJ cookbook biquad, normalized so that a0 = 1 (same formulas as :mod:`aeib.dsp.eq`).
+    """RBJ cookbook biquad, normalized so that a0 = 1 (the formulas of :mod:`aeib.dsp.cookbook`).
 
     Args:
         kind: ``"peak"``, ``"low_shelf"`` or ``"high_shelf"``.
@@ -57,23 +44,11 @@ def biquad_coefficients(kind: str, freq_hz: tf.Tensor, gain_db: tf.Tensor, q: tf
     Returns:
         ``(b, a)``: float64[batch, 3] each, ``a[:, 0] == 1``.
     """
-    freq_hz = tf.minimum(freq_hz, NYQUIST_FRACTION * sample_rate / 2.0)
+    freq_hz = tf.minimum(freq_hz, band_frequency_cap_hz(sample_rate))
     w0 = 2.0 * math.pi * freq_hz / sample_rate
-    cos_w0, alpha = tf.cos(w0), tf.sin(w0) / (2.0 * q)
     amp = tf.pow(tf.constant(10.0, _DTYPE), gain_db / 40.0)
-    if kind == "peak":
-        b = [1.0 + alpha * amp, -2.0 * cos_w0, 1.0 - alpha * amp]
-        a = [1.0 + alpha / amp, -2.0 * cos_w0, 1.0 - alpha / amp]
-    else:
-        sign = 1.0 if kind == "high_shelf" else -1.0
-        c = sign * cos_w0
-        root = 2.0 * tf.sqrt(amp) * alpha
-        b = [amp * ((amp + 1) + (amp - 1) * c + root), -2.0 * sign * amp * ((amp - 1) + (amp + 1) * c),
-             amp * ((amp + 1) + (amp - 1) * c - root)]
-        a = [(amp + 1) - (amp - 1) * c + root, 2.0 * sign * ((amp - 1) - (amp + 1) * c),
-             (amp + 1) - (amp - 1) * c - root]
-    a0 = a[0]
-    return tf.stack([v / a0 for v in b], axis=-1), tf.stack([v / a0 for v in a], axis=-1)
+    row = cookbook.biquad_coefficients(kind, tf.cos(w0), tf.sin(w0) / (2.0 * q), amp, tf.sqrt(amp))
+    return tf.stack(row[:3], axis=-1), tf.stack(row[3:], axis=-1)
 
 
 def eq_frequency_response(physical: tf.Tensor, sample_rate: float, n_fft: int) -> tf.Tensor:
@@ -83,11 +58,9 @@ def eq_frequency_response(physical: tf.Tensor, sample_rate: float, n_fft: int) -
     z1 = tf.complex(tf.cos(omega), -tf.sin(omega))
     z2 = tf.complex(tf.cos(2.0 * omega), -tf.sin(2.0 * omega))
     response = None
-    for band, kind in _eq_bands():
-        freq_name = "center_hz" if kind == "peak" else "cutoff_hz"
-        b, a = biquad_coefficients(kind, column(physical, f"eq.{band}.{freq_name}"),
-                                   column(physical, f"eq.{band}.gain_db"), column(physical, f"eq.{band}.q"),
-                                   sample_rate)
+    for band in EQ_BANDS:
+        b, a = biquad_coefficients(band.kind, column(physical, band.frequency_param), column(physical, band.gain_param),
+                                   column(physical, band.q_param), sample_rate)
         b, a = tf.cast(b[:, :, None], tf.complex128), tf.cast(a[:, :, None], tf.complex128)
         section = (b[:, 0] + b[:, 1] * z1 + b[:, 2] * z2) / (a[:, 0] + a[:, 1] * z1 + a[:, 2] * z2)
         response = section if response is None else response * section

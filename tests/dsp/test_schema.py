@@ -43,6 +43,26 @@ def test_normalized_round_trip(values):
     np.testing.assert_allclose(back, physical)
 
 
+def test_vectorized_denormalize_is_bit_identical_to_each_spec():
+    values = np.random.default_rng(0).uniform(-0.1, 1.1, (50, len(CHAIN_SCHEMA)))
+    per_spec = np.stack([spec.from_normalized(values[:, i]) for i, spec in enumerate(CHAIN_SCHEMA)], axis=-1)
+    np.testing.assert_array_equal(CHAIN_SCHEMA.denormalize(values), per_spec)
+    np.testing.assert_array_equal(CHAIN_SCHEMA.denormalize(values[0]), per_spec[0])
+    for spec, value in zip(CHAIN_SCHEMA, values[0]):  # one value gives a scalar
+        unit = min(max(value, 0.0), 1.0)
+        expected = (spec.min * math.exp(unit * math.log(spec.max / spec.min)) if spec.scale == "log"
+                    else spec.min + unit * (spec.max - spec.min))
+        assert np.ndim(spec.from_normalized(value)) == 0
+        assert spec.from_normalized(value) == pytest.approx(expected, rel=1e-15)
+
+
+def test_schema_range_arrays_are_read_only():
+    assert CHAIN_SCHEMA.lows.shape == CHAIN_SCHEMA.is_log.shape == (len(CHAIN_SCHEMA),)
+    np.testing.assert_array_equal(CHAIN_SCHEMA.highs, [spec.max for spec in CHAIN_SCHEMA])
+    with pytest.raises(ValueError):
+        CHAIN_SCHEMA.lows[0] = 0.0
+
+
 def test_batched_conversion_keeps_shape():
     unit = np.random.default_rng(0).uniform(size=(4, 3, len(CHAIN_SCHEMA)))
     assert CHAIN_SCHEMA.denormalize(unit).shape == unit.shape
