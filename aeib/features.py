@@ -1,8 +1,10 @@
 """Log-mel features in plain numpy: the one definition of the analyzer's front end.
 
-The Keras front end (:class:`aeib.model.frontend.LogMelSpectrogram`) and the edge runtime both take
-their DFT kernels and mel filterbank from this module, so training, the exported ``.tflite`` model
-and the numpy reference compute the same numbers. Only numpy is imported here: no TensorFlow.
+The Keras front end (:class:`aeib.model.frontend.LogMelSpectrogram`), the edge runtime's fast FFT
+twin (:class:`aeib.runtime.frontend.LogMelFrontend`) and the export's features take their default
+settings (:data:`DEFAULT_SPEC`), window (:func:`frame_window`), DFT kernels and mel filterbank
+(:func:`mel_filterbank`) from this module, so training, the exported ``.tflite`` model and the numpy
+reference compute the same numbers. Only numpy is imported here: no TensorFlow.
 
 The transform, for mono audio ``x`` (``float[samples]``) and frame ``t``:
 
@@ -94,6 +96,11 @@ class LogMelSpec:
         return cls(**data)
 
 
+DEFAULT_SPEC = LogMelSpec()
+"""The front end's default settings: the one place they are written (the Keras layer's arguments and
+the model config's ``frontend`` section default to these)."""
+
+
 def hz_to_mel(freq_hz: np.ndarray | float) -> np.ndarray:
     """HTK mel scale: ``2595 · log10(1 + f / 700)``."""
     return 2595.0 * np.log10(1.0 + np.asarray(freq_hz, dtype=np.float64) / 700.0)
@@ -110,6 +117,16 @@ def hann_window(frame_length: int) -> np.ndarray:
     return 0.5 - 0.5 * np.cos(2.0 * math.pi * n / frame_length)
 
 
+def frame_window(frame_length: int) -> np.ndarray:
+    """The window each frame is multiplied with: :func:`hann_window` divided by its sum, float64[frame_length].
+
+    Dividing by ``Σw`` makes a full-scale sine at a bin centre come out with magnitude 0.5, whatever
+    the frame length. The DFT kernels below and every FFT twin of the front end use this window.
+    """
+    window = hann_window(frame_length)
+    return window / window.sum()
+
+
 def dft_kernels(frame_length: int) -> tuple[np.ndarray, np.ndarray]:
     """Windowed real-DFT matrices, normalized by the window sum.
 
@@ -118,12 +135,11 @@ def dft_kernels(frame_length: int) -> tuple[np.ndarray, np.ndarray]:
         ``frame @ cos_kernel`` and ``frame @ sin_kernel`` are the real and imaginary parts of the
         windowed DFT of a frame (float[frame_length]) divided by ``Σ window``.
     """
-    window = hann_window(frame_length)
     n = np.arange(frame_length)[:, None]
     k = np.arange(frame_length // 2 + 1)[None, :]
     # (n·k) mod N keeps the phase argument small, so cos/sin stay accurate for large N.
     phase = 2.0 * math.pi * ((n * k) % frame_length) / frame_length
-    scale = window[:, None] / window.sum()
+    scale = frame_window(frame_length)[:, None]
     return scale * np.cos(phase), -scale * np.sin(phase)
 
 
@@ -162,7 +178,7 @@ def frame_signal(audio: np.ndarray, frame_length: int, hop_length: int) -> np.nd
     return windows[..., ::hop_length, :]
 
 
-def log_mel_spectrogram(audio: np.ndarray, spec: LogMelSpec = LogMelSpec()) -> np.ndarray:
+def log_mel_spectrogram(audio: np.ndarray, spec: LogMelSpec = DEFAULT_SPEC) -> np.ndarray:
     """The numpy twin of the Keras front end, computed in float64.
 
     Args:

@@ -19,7 +19,7 @@ import numpy as np
 from aeib.data.manifest import MANIFEST_NAME, file_sha256
 from aeib.data.shards import member_layout, read_meta
 from aeib.export.config import ExportError
-from aeib.features import LogMelSpec, frame_signal, hann_window, mel_filterbank
+from aeib.features import LogMelSpec, frame_signal, frame_window, mel_filterbank
 
 SIGNALS = ("input", "reference")
 
@@ -166,8 +166,7 @@ def features(audio: np.ndarray, spec: LogMelSpec) -> np.ndarray:
         float32[n, frames, n_mels].
     """
     audio = np.asarray(audio)
-    window = hann_window(spec.frame_length)
-    window = window / window.sum()
+    window = frame_window(spec.frame_length)
     filterbank = mel_filterbank(spec)
     out = np.empty((audio.shape[0], spec.n_frames(audio.shape[-1]), spec.n_mels), dtype=np.float32)
     for row in range(audio.shape[0]):  # one window at a time keeps the float64 frames small

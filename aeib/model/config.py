@@ -25,7 +25,7 @@ from typing import Any, Mapping
 
 from aeib.errors import AeibError
 from aeib.jsonio import read_json
-from aeib.features import LogMelSpec
+from aeib.features import DEFAULT_SPEC, LogMelSpec
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "training" / "configs"
 """Where named configurations (``tiny``, ``small``, ``big``) live in a source checkout."""
@@ -51,14 +51,17 @@ def _positive_ints(values: tuple, name: str, allow_empty: bool = False) -> None:
 
 @dataclass(frozen=True)
 class FrontendConfig:
-    """Log-mel front end (see :class:`aeib.features.LogMelSpec`; the sample rate is the model's)."""
+    """Log-mel front end (see :class:`aeib.features.LogMelSpec`; the sample rate is the model's).
 
-    frame_length: int = 1024
-    hop_length: int = 256
-    n_mels: int = 64
-    fmin_hz: float = 20.0
-    fmax_hz: float | None = None
-    log_eps: float = 1e-8
+    The defaults are :data:`aeib.features.DEFAULT_SPEC`'s.
+    """
+
+    frame_length: int = DEFAULT_SPEC.frame_length
+    hop_length: int = DEFAULT_SPEC.hop_length
+    n_mels: int = DEFAULT_SPEC.n_mels
+    fmin_hz: float = DEFAULT_SPEC.fmin_hz
+    fmax_hz: float | None = DEFAULT_SPEC.fmax_hz
+    log_eps: float = DEFAULT_SPEC.log_eps
 
 
 @dataclass(frozen=True)
@@ -210,7 +213,7 @@ class ModelConfig:
     """Everything needed to build, train and export one analyzer variant."""
 
     name: str
-    sample_rate: int = 24_000
+    sample_rate: int = DEFAULT_SPEC.sample_rate
     frontend: FrontendConfig = field(default_factory=FrontendConfig)
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     controller: ControllerConfig = field(default_factory=ControllerConfig)
@@ -262,7 +265,7 @@ class ModelConfig:
         _require(not unknown, f"unknown key(s) {unknown} in model config; known keys: {sorted(known)}")
         _require("name" in data, "a model config needs a 'name'")
         sections = {key: _build_section(cls_, data.get(key, {}), key) for key, cls_ in _SECTIONS.items()}
-        return cls(name=data["name"], sample_rate=data.get("sample_rate", 24_000), **sections)
+        return cls(name=data["name"], sample_rate=data.get("sample_rate", DEFAULT_SPEC.sample_rate), **sections)
 
     @classmethod
     def from_json(cls, text: str) -> "ModelConfig":

@@ -12,12 +12,12 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from aeib.features import LogMelSpec, dft_kernels, mel_filterbank
+from aeib.features import DEFAULT_SPEC, LogMelSpec, dft_kernels, mel_filterbank
 
 
 @keras.saving.register_keras_serializable(package="aeib")
 class LogMelSpectrogram(keras.layers.Layer):
-    """Raw mono audio → natural-log mel power.
+    """Raw mono audio → natural-log mel power (defaults: :data:`aeib.features.DEFAULT_SPEC`).
 
     Args:
         sample_rate: Sample rate of the audio in Hz.
@@ -35,9 +35,10 @@ class LogMelSpectrogram(keras.layers.Layer):
         float32[batch, frames, n_mels] with ``frames = 1 + (samples − frame_length) // hop_length``.
     """
 
-    def __init__(self, sample_rate: int = 24_000, frame_length: int = 1024, hop_length: int = 256,
-                 n_mels: int = 64, fmin_hz: float = 20.0, fmax_hz: float | None = None,
-                 log_eps: float = 1e-8, **kwargs):
+    def __init__(self, sample_rate: int = DEFAULT_SPEC.sample_rate, frame_length: int = DEFAULT_SPEC.frame_length,
+                 hop_length: int = DEFAULT_SPEC.hop_length, n_mels: int = DEFAULT_SPEC.n_mels,
+                 fmin_hz: float = DEFAULT_SPEC.fmin_hz, fmax_hz: float | None = DEFAULT_SPEC.fmax_hz,
+                 log_eps: float = DEFAULT_SPEC.log_eps, **kwargs):
         super().__init__(**kwargs)
         self.spec = LogMelSpec(sample_rate, frame_length, hop_length, n_mels, fmin_hz, fmax_hz, log_eps)
         cos_kernel, sin_kernel = dft_kernels(frame_length)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from aeib.features import LogMelSpec, frame_signal, hann_window, mel_filterbank
+from aeib.features import LogMelSpec, frame_signal, frame_window, mel_filterbank
 
 FEATURE_TOLERANCE = 1e-4
 """Largest allowed |fast − definition| of a log-mel value, natural-log units (test-enforced)."""
@@ -27,8 +27,7 @@ class LogMelFrontend:
 
     def __init__(self, spec: LogMelSpec):
         self.spec = spec
-        window = hann_window(spec.frame_length)
-        self._window = (window / window.sum()).astype(np.float32)
+        self._window = frame_window(spec.frame_length).astype(np.float32)
         # Each mel band covers a short run of DFT bins: gathering those runs and summing them
         # (np.add.reduceat) is single-threaded and several times faster than a dense BLAS product
         # (which also spawns threads); scipy.sparse would do the same but costs 0.1-0.2 s to import.
