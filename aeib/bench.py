@@ -6,11 +6,11 @@ processing time divided by audio duration; the best of several repeats is report
 warm-up run that also triggers numba compilation. Everything runs on one core (no threads).
 
 The runtime benchmarks time the exported analyzer per analysis window (``bench_analyzer``: median of
-N runs on one interpreter thread, with and without the numpy front end), ``aeib enhance`` end to end
-on a generated WAV (``bench_enhance``) and the peak memory of an ``aeib enhance`` process
-(``bench_memory``). ``bench_process`` times whole ``aeib`` processes as a user runs them (Python
-start-up, imports, model load, the work): ``aeib --help`` and ``aeib enhance`` on a short clip and
-on the benchmark file, median of N fresh processes, with each process's peak memory.
+N runs on one interpreter thread, with and without the numpy front end), :func:`aeib.runtime.enhance_file`
+end to end on a generated WAV (``bench_enhance``) and the streaming enhancer per block
+(``bench_stream``). :func:`run_process` and :func:`time_processes` time fresh processes with their
+peak memory; the benchmarks of whole ``aeib`` command processes that use them live with the command
+line, in :mod:`aeib.cli.bench_processes`.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ def bench_analyzer(json_path: str | os.PathLike | None, runs: int = 50, num_thre
     return result
 
 
-def _write_benchmark_file(folder: Path, seconds: float, sample_rate: int, channels: int) -> Path:
+def write_benchmark_file(folder: Path, seconds: float, sample_rate: int, channels: int) -> Path:
     """The benchmark music as a 24-bit WAV written in one-minute pieces (memory stays small).
 
     Written like every aeib output (:class:`aeib.audio.AtomicAudioWriter`), so a full disk is a
@@ -165,7 +165,7 @@ def bench_enhance(seconds: float = 60.0, sample_rate: int = 48_000, channels: in
 
     model = load_model(json_path, num_threads)
     with tempfile.TemporaryDirectory() as tmp:
-        source = _write_benchmark_file(Path(tmp), seconds, sample_rate, channels)
+        source = write_benchmark_file(Path(tmp), seconds, sample_rate, channels)
         output = Path(tmp) / "out.wav"
         times, cpu_times = [], []
         for run in range(repeats + 1):
@@ -183,64 +183,6 @@ def bench_enhance(seconds: float = 60.0, sample_rate: int = 48_000, channels: in
         "cpu_s": min(cpu_times), "cpu_rtf": min(cpu_times) / seconds,
     }
 
-
-_MEMORY_CHILD = """
-import sys
-argv = sys.argv[1:]
-if argv[0] == "enhance":
-    from aeib.cli.main import main
-    rc = main(argv)
-else:  # "load": import what enhance imports, load the model, compile the DSP; process no file
-    import numpy as np
-    from aeib.cli.main import build_parser
-    from aeib.dsp import ChainProcessor
-    from aeib.runtime import load_model
-    build_parser(["enhance"])
-    load_model(argv[1] or None)
-    ChainProcessor(48000, 2, {"comp.ratio": 2.0, "eq.band1.gain_db": 1.0}).process_block(np.zeros((64, 2)))
-    rc = 0
-sys.exit(rc)
-"""
-
-
-def _child_peak_mib(argv: list[str]) -> float:
-    """Peak memory of a fresh process running :data:`_MEMORY_CHILD` (through :func:`run_process`, so
-    that this process's own size is not counted)."""
-    import sys
-
-    try:
-        return run_process([sys.executable, "-c", _MEMORY_CHILD, *argv])[1]
-    except RuntimeError as exc:
-        raise RuntimeError(f"memory probe failed: {exc}") from None
-
-
-def bench_memory(seconds: float = 60.0, sample_rate: int = 48_000, channels: int = 2,
-                 json_path: str | os.PathLike | None = None) -> dict:
-    """Peak resident memory of a whole ``aeib enhance`` process, and of one that only loads the model.
-
-    Measured as the ``ru_maxrss`` of a fresh Python process, started by a small intermediate one
-    (:func:`run_process`; a child forked from this process would inherit its size as its peak). The difference is what enhancing the file costs beyond
-    importing aeib and loading the model; it does not grow with the file's length.
-    """
-    import tempfile
-
-    model_arg = "" if json_path is None else str(json_path)
-    with tempfile.TemporaryDirectory() as tmp:
-        source = _write_benchmark_file(Path(tmp), seconds, sample_rate, channels)
-        argv = ["enhance", str(source), "-o", str(Path(tmp) / "out.wav"), "-q"]
-        if json_path is not None:
-            argv += ["--model", model_arg]
-        peak = _child_peak_mib(argv)
-        baseline = _child_peak_mib(["load", model_arg])
-    return {
-        "benchmark": "peak_memory", "method": "ru_maxrss of a fresh process (os.wait4 in a small intermediate process)",
-        "audio_seconds": seconds, "sample_rate_hz": sample_rate, "channels": channels,
-        "enhance_peak_mib": peak, "load_only_peak_mib": baseline, "enhance_extra_mib": peak - baseline,
-    }
-
-
-AEIB_COMMAND = ("-c", "import sys; from aeib.cli.main import main; sys.exit(main())")
-"""Arguments after ``sys.executable`` that run the ``aeib`` console script's entry point."""
 
 _RUNNER = """import os, subprocess, sys, time
 started = time.perf_counter()
@@ -281,31 +223,6 @@ def time_processes(commands: dict[str, list[str]], repeats: int) -> dict[str, di
             peaks[name].append(peak)
     return {name: {"median_s": float(np.median(times[name])), "min_s": min(times[name]),
                    "peak_mib": max(peaks[name]), "runs": repeats} for name in commands}
-
-
-def bench_process(seconds: float = 60.0, sample_rate: int = 48_000, channels: int = 2,
-                  json_path: str | os.PathLike | None = None, repeats: int = 3, clip_seconds: float = 6.0) -> dict:
-    """Whole-process figures: ``aeib --help``, ``aeib enhance`` on a ``clip_seconds`` clip and on the
-    ``seconds`` benchmark file (24-bit WAV → WAV), each the median of ``repeats`` fresh processes
-    after one untimed warm-up round (which fills the numba cache if it is empty)."""
-    import sys
-    import tempfile
-
-    aeib = [sys.executable, *AEIB_COMMAND]
-    model = [] if json_path is None else ["--model", str(json_path)]
-    with tempfile.TemporaryDirectory() as tmp:
-        clip = _write_benchmark_file(Path(tmp), clip_seconds, sample_rate, channels)
-        long = _write_benchmark_file(Path(tmp), seconds, sample_rate, channels)
-        commands = {
-            "help": [*aeib, "--help"],
-            "enhance_clip": [*aeib, "enhance", str(clip), "-o", str(Path(tmp) / "clip_out.wav"), "-q", *model],
-            "enhance": [*aeib, "enhance", str(long), "-o", str(Path(tmp) / "out.wav"), "-q", *model],
-        }
-        time_processes(commands, 1)
-        figures = time_processes(commands, repeats)
-    return {"benchmark": "whole_process", "method": "fresh processes, median of runs; ru_maxrss via os.wait4",
-            "clip_seconds": clip_seconds, "audio_seconds": seconds, "sample_rate_hz": sample_rate,
-            "channels": channels, **figures}
 
 
 def bench_stream(seconds: float = 60.0, sample_rate: int = 48_000, channels: int = 2, block: int = 512,

@@ -31,7 +31,8 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
 
-from aeib.bench import AEIB_COMMAND, benchmark_signal, run_process, time_processes  # noqa: E402
+from aeib.bench import benchmark_signal, run_process, time_processes  # noqa: E402
+from aeib.cli.bench_processes import AEIB_COMMAND  # noqa: E402
 
 
 def import_times(argv: list[str], top: int) -> list[tuple[str, float]]:

@@ -37,7 +37,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
-from aeib.bench import AEIB_COMMAND, time_processes  # noqa: E402
+from aeib.bench import time_processes  # noqa: E402
+from aeib.cli.bench_processes import AEIB_COMMAND  # noqa: E402
 from measure_memory import BLOCK_S, CHANNELS, SAMPLE_RATE, music_block  # noqa: E402
 
 MATCHERING = """import sys

@@ -94,7 +94,8 @@ def _check_models(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from aeib.bench import bench_dsp, bench_enhance, bench_memory, bench_process, bench_stream
+    from aeib.bench import bench_dsp, bench_enhance, bench_stream
+    from aeib.cli.bench_processes import bench_memory, bench_process
     from aeib.errors import ParameterError
     from aeib.runtime.errors import ModelError
 
