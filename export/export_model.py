@@ -6,8 +6,9 @@ Example (the command that made the shipped model; see docs/EXPORT.md)::
     python export/export_model.py --model training/checkpoints/small-v2/best.keras --data data/pairs_v1 \\
         --out tflite_models --name aeib-small-v2 --install-default dynamic-int8
 
-Defaults (variants, analysis window, calibration and parity sizes, tolerances) come from
-``export/configs/default.json``. The work is done by :func:`aeib.export.export_model`.
+Defaults (variants, analysis window, calibration and parity sizes) come from
+``export/configs/default.json``, the parity tolerances from ``aeib.export.config.PARITY_TOLERANCES``.
+The work is done by :func:`aeib.export.export_model`.
 """
 
 import sys

@@ -37,6 +37,9 @@ PARITY_TOLERANCES = {"float32": 1e-5, "float16": 2e-3, "dynamic-int8": 0.02, "in
                      "raw-float32": 1e-4, "raw-float16": 2e-3}
 """Largest allowed ``|params01_tflite − params01_keras|`` per variant (normalized units, 0–1).
 
+The one place the tolerances are written: a config file lists only those it changes (``tolerances``,
+merged over these), the shipped ``default.json`` none.
+
 float32 differs from Keras only by the front end's float32-vs-float64 rounding and operator order;
 float16 stores weights in half precision; the int8 variants quantize weights (and, for full int8,
 activations). Set from measurements on ``small-v1`` (32 validation windows: 2.1e-7, 5.0e-4, 4.9e-3,

@@ -18,8 +18,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 import numpy as np
 
 from aeib.dsp import CHAIN_SCHEMA, process
-
-BACKENDS = ("threads", "processes", "serial")
+from aeib.model.config import DSP_BACKENDS
 
 
 def _run_chain(audio: np.ndarray, physical: np.ndarray, sample_rate: int, limiter: bool) -> np.ndarray:
@@ -54,15 +53,15 @@ class BatchDsp:
     Args:
         sample_rate: Sample rate of the audio in Hz.
         limiter: Keep the output safety limiter in the chain.
-        backend: ``"threads"``, ``"processes"`` or ``"serial"``.
+        backend: One of :data:`~aeib.model.config.DSP_BACKENDS`: ``"threads"``, ``"processes"`` or ``"serial"``.
         workers: Pool size; 0 means one per CPU core.
 
     The pool starts on first use and lives until :meth:`close` (or garbage collection).
     """
 
     def __init__(self, sample_rate: int, limiter: bool = False, backend: str = "threads", workers: int = 0):
-        if backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        if backend not in DSP_BACKENDS:
+            raise ValueError(f"backend must be one of {DSP_BACKENDS}, got {backend!r}")
         self.sample_rate = int(sample_rate)
         self.limiter = bool(limiter)
         self.backend = backend

@@ -32,6 +32,7 @@ CONFIG_DIR = Path(__file__).resolve().parents[2] / "training" / "configs"
 
 GRADIENT_MODES = ("spsa", "autodiff")
 DSP_BACKENDS = ("threads", "processes", "serial")
+"""How :class:`aeib.model.batch_dsp.BatchDsp` runs the numpy chain over a batch (``training.dsp_backend``)."""
 
 
 class ConfigError(AeibError, ValueError):
