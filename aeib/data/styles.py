@@ -20,7 +20,6 @@ the schema's ranges and can be fed straight to :func:`aeib.dsp.process`.
 from __future__ import annotations
 
 import math
-from typing import Mapping
 
 import numpy as np
 
@@ -219,8 +218,3 @@ def describe_styles() -> dict[str, dict[str, list[float]] | str]:
     described[RANDOM_STYLE] = "uniform in the normalized space of the chain schema"
     return described
 
-
-def style_table(name: str) -> Mapping[str, Range]:
-    """The ``{parameter: (low, high)}`` table of a named style (empty for ``random``)."""
-    check_style_names([name])
-    return STYLE_TABLES.get(name, {})
