@@ -29,7 +29,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from aeib.metrics import METRICS  # noqa: E402
-from aeib.model.saving import load_model  # noqa: E402
+from aeib.model.saving import load_keras_model  # noqa: E402
 from aeib.train.trainer import TrainOptions, train  # noqa: E402
 from aeib.train.validate import validate_analyzer  # noqa: E402
 
@@ -63,7 +63,7 @@ def main() -> None:
                 early_stopping_patience=args.epochs, lr_patience=args.epochs, verbose=2,
             ))
             wall_s = time.perf_counter() - started
-        metrics = validate_analyzer(load_model(out_dir / "analyzer.keras"), args.data, "valid", progress=False)
+        metrics = validate_analyzer(load_keras_model(out_dir / "analyzer.keras"), args.data, "valid", progress=False)
         result["modes"][mode] = {
             "steps": steps_per_epoch * args.epochs,
             "idle_budget_s": round(steps_per_epoch * args.epochs * step_s, 1),

@@ -39,9 +39,9 @@ def main() -> None:
     if state["data_manifest_sha256"] != data_hash:
         raise SystemExit(f"error: {args.run} was trained on other data than {args.data}")
     summary = finish_run(args.run, config, data_hash, 0.0)  # writes RUN/analyzer.keras + summary.json
-    from aeib.model.saving import load_model
+    from aeib.model.saving import load_keras_model
 
-    metrics = validate_analyzer(load_model(args.run / "analyzer.keras"), args.data, "valid")
+    metrics = validate_analyzer(load_keras_model(args.run / "analyzer.keras"), args.data, "valid")
     args.out.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(args.run / "analyzer.keras", args.out / "analyzer.keras")
     shutil.copyfile(args.run / "config.json", args.out / "config.json")

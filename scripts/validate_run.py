@@ -11,7 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
-from aeib.model.saving import load_model
+from aeib.model.saving import load_keras_model
 from aeib.train.validate import format_table, validate_analyzer
 
 
@@ -23,7 +23,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="JSON output (default RUN/metrics_SPLIT.json)")
     args = parser.parse_args()
     path = args.run / "analyzer.keras"
-    analyzer = load_model(path) if path.is_file() else load_model(args.run / "best.keras").get_layer("analyzer")
+    analyzer = load_keras_model(path) if path.is_file() else load_keras_model(args.run / "best.keras").get_layer("analyzer")
     result = validate_analyzer(analyzer, args.data, args.split)
     out = args.out or args.run / f"metrics_{args.split}.json"
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

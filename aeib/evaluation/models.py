@@ -64,12 +64,12 @@ class KerasModelMethod(Method):
 
     def setup(self) -> None:
         try:
-            from aeib.model.saving import load_model
+            from aeib.model.saving import load_keras_model
         except ImportError as exc:
             raise ModelLoadError(f"cannot evaluate {self.path}: Keras models need TensorFlow "
                                  f"(pip install 'aeib[train]'): {exc}") from None
         try:
-            model = load_model(self.path)
+            model = load_keras_model(self.path)
         except Exception as exc:  # Keras raises many types for a bad file
             text = str(exc).strip().splitlines()
             raise ModelLoadError(f"cannot load Keras model {self.path}: {text[0] if text else type(exc).__name__}") from None

@@ -116,10 +116,10 @@ def load_trained_analyzer(path: str | Path) -> TrainedAnalyzer:
             ``config.json`` that does not describe the loaded model.
     """
     model_path = resolve_model_path(path)
-    from aeib.model.saving import load_model  # imports Keras/TensorFlow
+    from aeib.model.saving import load_keras_model  # imports Keras/TensorFlow
 
     try:
-        model = load_model(model_path)
+        model = load_keras_model(model_path)
     except Exception as exc:  # Keras raises many types for damaged or foreign files
         detail = str(exc).strip().splitlines()
         detail = detail[-1] if detail else type(exc).__name__

@@ -23,7 +23,7 @@ _EXPORTS = {
     "MultiResolutionLogMelLoss": "aeib.model.losses",
     "make_train_step": "aeib.model.train_step",
     "compile_enhancer": "aeib.model.train_step",
-    "load_model": "aeib.model.saving",
+    "load_keras_model": "aeib.model.saving",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -10,6 +10,9 @@ import keras
 from aeib.model import autodiff_dsp, controller, encoder, frontend, losses, spsa  # noqa: F401
 
 
-def load_model(path: str | Path, compile: bool = False) -> keras.Model:
-    """Load a ``.keras`` file saved from an aeib model (safe mode: no Lambda layers, no pickles)."""
+def load_keras_model(path: str | Path, compile: bool = False) -> keras.Model:
+    """Load a ``.keras`` file saved from an aeib model (safe mode: no Lambda layers, no pickles).
+
+    Named apart from :func:`aeib.runtime.load_model`, which loads an exported TFLite bundle.
+    """
     return keras.saving.load_model(path, compile=compile, safe_mode=True)

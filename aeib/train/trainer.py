@@ -37,7 +37,7 @@ from aeib.errors import AeibError, ParameterError
 from aeib.jsonio import read_json
 from aeib.model.analyzer import build_enhancer
 from aeib.model.config import ModelConfig
-from aeib.model.saving import load_model
+from aeib.model.saving import load_keras_model
 from aeib.model.spsa import SpsaDspLayer
 from aeib.model.train_step import compile_enhancer
 from aeib.train.dataset import pair_dataset
@@ -205,7 +205,7 @@ def _init_analyzer(model: keras.Model, path: Path) -> None:
     """Copy the analyzer weights of a saved analyzer or enhancer into ``model``'s analyzer."""
     if not path.is_file():
         raise RunFolderError(f"--init-from {path}: no such file")
-    source = load_model(path)
+    source = load_keras_model(path)
     if source.name != "analyzer":
         source = source.get_layer("analyzer")
     target = model.get_layer("analyzer")
@@ -262,7 +262,7 @@ def train(options: TrainOptions) -> dict:
     keras.utils.set_random_seed(config.training.seed)
     with strategy.scope():
         if state:
-            model = load_model(out_dir / "last.keras", compile=True)
+            model = load_keras_model(out_dir / "last.keras", compile=True)
         else:
             model = build_enhancer(config)
             if options.init_from is not None:
@@ -301,7 +301,7 @@ def train(options: TrainOptions) -> dict:
 
 def finish_run(out_dir: Path, config: ModelConfig, data_hash: str, seconds: float) -> dict:
     """Extract the best analyzer and write ``summary.json`` from ``history.csv``."""
-    best = load_model(out_dir / "best.keras")
+    best = load_keras_model(out_dir / "best.keras")
     analyzer = best.get_layer("analyzer")
     analyzer.save(out_dir / "analyzer.keras")
     rows = _read_history(out_dir / "history.csv")

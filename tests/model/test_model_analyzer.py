@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from aeib.dsp import CHAIN_SCHEMA
-from aeib.model import build_analyzer, build_enhancer, load_model
+from aeib.model import build_analyzer, build_enhancer, load_keras_model
 from aeib.model.autodiff_dsp import AutodiffDspLayer
 from aeib.model.controller import ParameterController, neutral_output_bias
 from aeib.model.encoder import AudioEncoder
@@ -88,7 +88,7 @@ def test_saved_analyzer_reloads_with_identical_outputs(tiny_config, audio_batch,
         analyzer([audio, reference], training=True)
     path = tmp_path / "analyzer.keras"
     analyzer.save(path)
-    reloaded = load_model(path)
+    reloaded = load_keras_model(path)
     np.testing.assert_array_equal(np.asarray(reloaded([audio, reference])), np.asarray(analyzer([audio, reference])))
 
 
@@ -98,7 +98,7 @@ def test_saved_enhancer_reloads_with_identical_outputs(tiny_config, audio_batch,
     audio, reference = audio_batch(2, 4000, seed=1), audio_batch(2, 4000, seed=2)
     path = tmp_path / "enhancer.keras"
     enhancer.save(path)
-    reloaded = load_model(path)
+    reloaded = load_keras_model(path)
     assert type(reloaded.get_layer("dsp")) is type(enhancer.get_layer("dsp"))
     expected = np.asarray(enhancer([audio, reference]))
     np.testing.assert_array_equal(np.asarray(reloaded([audio, reference])), expected)

@@ -43,14 +43,14 @@ def test_compiled_enhancer_fits_with_keras(tiny_config, audio_batch):
 
 
 def test_compiled_enhancer_resumes_from_a_saved_file(tiny_config, audio_batch, tmp_path):
-    from aeib.model import load_model
+    from aeib.model import load_keras_model
 
     model = build_enhancer(tiny_config)
     compile_enhancer(model, tiny_config)
     audio, reference, target = _batch(audio_batch, tiny_config, n_examples=2)
     model.fit([audio, reference], target, batch_size=2, epochs=1, verbose=0)
     model.save(tmp_path / "last.keras")
-    resumed = load_model(tmp_path / "last.keras", compile=True)
+    resumed = load_keras_model(tmp_path / "last.keras", compile=True)
     assert not resumed.jit_compile  # XLA stays off: the SPSA layer calls numpy
     np.testing.assert_array_equal(resumed.predict([audio, reference], verbose=0),
                                   model.predict([audio, reference], verbose=0))

@@ -51,10 +51,10 @@ def test_training_writes_a_complete_run_folder(tiny_data, tmp_path):
     assert json.loads((run / "state.json").read_text())["epochs_done"] == 2
 
     from aeib.metrics import METRICS
-    from aeib.model.saving import load_model
+    from aeib.model.saving import load_keras_model
     from aeib.train.validate import format_table, validate_analyzer
 
-    result = validate_analyzer(load_model(run / "analyzer.keras"), tiny_data, "valid", batch_size=4, progress=False)
+    result = validate_analyzer(load_keras_model(run / "analyzer.keras"), tiny_data, "valid", batch_size=4, progress=False)
     assert result["examples"] == json.loads((tiny_data / "manifest.json").read_text())["splits"]["valid"]
     for side in ("model", "input"):
         for name in METRICS:
@@ -68,10 +68,10 @@ def test_an_interrupted_run_resumes_to_the_same_weights(tiny_data, tmp_path):
     interrupted = tmp_path / "interrupted"
     train(_options(tiny_data, interrupted, epochs=1))  # as if killed after epoch 1
     train(_options(tiny_data, interrupted, epochs=3, resume=True))
-    from aeib.model.saving import load_model
+    from aeib.model.saving import load_keras_model
 
-    a = load_model(straight / "last.keras").get_weights()
-    b = load_model(interrupted / "last.keras").get_weights()
+    a = load_keras_model(straight / "last.keras").get_weights()
+    b = load_keras_model(interrupted / "last.keras").get_weights()
     for wa, wb in zip(a, b):
         np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)
     rows = (interrupted / "history.csv").read_text().strip().splitlines()
