@@ -20,7 +20,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from aeib.data.manifest import file_sha256  # noqa: E402
+from aeib.hashing import file_sha256  # noqa: E402
 from aeib.model.config import ModelConfig  # noqa: E402
 from aeib.train.trainer import finish_run  # noqa: E402
 from aeib.train.validate import format_table, validate_analyzer  # noqa: E402

@@ -12,13 +12,14 @@ Typical use is the CLI, ``aeib make-data --music DIR --out DIR --examples N --se
 from aeib.data.build import MakeDataConfig, MakeDataResult, make_data
 from aeib.data.corpus import CorpusError, CorpusScan, Track, scan_corpus
 from aeib.data.irs import ImpulseResponse, IRBank, convolve_causal, load_ir_dir
-from aeib.data.manifest import MANIFEST_NAME, file_sha256, load_manifest, shard_files
+from aeib.data.manifest import MANIFEST_NAME, load_manifest, shard_files
 from aeib.data.pairs import ExampleSpec, PairConfig, capture, load_segment, render_example
 from aeib.data.phone import PhoneResponse, apply_agc, crowd_noise, parametric_phones
 from aeib.data.rooms import RoomConfig, load_or_simulate_rooms, simulate_club_rooms
 from aeib.data.shards import read_shard
 from aeib.data.splits import SPLITS, split_of
 from aeib.data.styles import STYLE_NAMES, sample_style
+from aeib.hashing import file_sha256
 
 __all__ = [
     "MANIFEST_NAME", "SPLITS", "STYLE_NAMES",

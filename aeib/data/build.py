@@ -41,7 +41,7 @@ from aeib.data import activity as act
 from aeib.data.corpus import CorpusError, CorpusScan, scan_corpus
 from aeib.data.degrade import describe_families
 from aeib.data.irs import IRBank, load_ir_dir
-from aeib.data.manifest import MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, file_sha256, write_manifest
+from aeib.data.manifest import MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, write_manifest
 from aeib.data.pairs import ExampleSpec, PairConfig, UsableTrack, plan_split, render_example
 from aeib.data.phone import parametric_phones
 from aeib.data.reverb import family_rooms
@@ -52,6 +52,7 @@ from aeib.data.splits import SPLITS, allocate_examples, split_of
 from aeib.data.styles import describe_styles, style_index
 from aeib.dsp import CHAIN_SCHEMA
 from aeib.errors import AudioError, ParameterError
+from aeib.hashing import file_sha256
 
 
 @dataclass(frozen=True)

@@ -14,31 +14,22 @@
   peak levels.
 
 It contains no time stamps, host names or output paths, so the same command writes the same bytes;
-:func:`file_sha256` of it identifies a dataset.
+:func:`aeib.hashing.file_sha256` of it identifies a dataset.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 from aeib.audio import atomic_output
 from aeib.data.corpus import CorpusError
+from aeib.hashing import file_sha256  # noqa: F401  (re-exported: the digest that identifies a dataset)
 from aeib.jsonio import read_json
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "aeib-style-pairs"
 MANIFEST_FORMAT_VERSION = 1
-
-
-def file_sha256(path: str | Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def dumps(manifest: dict) -> str:

@@ -1,6 +1,7 @@
 """The bundle files: ``NAME.<variant>.tflite`` and the JSON beside it (``format: aeib-analyzer``).
 
-The JSON layout is the contract with :mod:`aeib.runtime` (see ``docs/EXPORT.md``). Files are written
+The JSON layout is the contract with :mod:`aeib.runtime` (see ``docs/EXPORT.md``; the format marker,
+signature key and tensor names are in :mod:`aeib.contract`). Files are written
 atomically (temporary file, then rename), the ``.tflite`` before its JSON, so a reader never sees a
 JSON whose model is missing or half written. This module imports no TensorFlow.
 """
@@ -17,14 +18,13 @@ import numpy as np
 
 from aeib import __version__
 from aeib.audio import atomic_output
+from aeib.contract import BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, SIGNATURE_KEY
 from aeib.dsp import CHAIN_SCHEMA
 from aeib.errors import AeibError, OutputError
 from aeib.export.config import ExportError
 from aeib.jsonio import read_json
 from aeib.model.config import ModelConfig
 
-BUNDLE_FORMAT = "aeib-analyzer"
-BUNDLE_FORMAT_VERSION = 1
 DEFAULT_STYLE = "clean-live-mix"
 """The built-in style of a model trained on data v1 (references captured like the inputs)."""
 BOARD_MIX_STYLE = "board-mix"
@@ -65,8 +65,6 @@ def builtin_styles(embeddings: np.ndarray, reference_kinds: tuple[str, ...] | No
     return styles, LIVE_ROOM_STYLE if LIVE_ROOM_STYLE in styles else next(iter(styles))
 FRONTEND_DEFINITION = ("aeib.features.log_mel_spectrogram (valid framing, periodic Hann, DFT/Σw, HTK mel, "
                        "natural log)")
-SIGNATURE_KEY = "serving_default"
-"""The model signature whose input/output names the JSON's ``inputs``/``outputs`` give."""
 RUNTIME_MODELS_DIR = Path(__file__).resolve().parents[1] / "runtime" / "models"
 """Where ``--install-default`` puts the default bundle (package data of :mod:`aeib.runtime`)."""
 

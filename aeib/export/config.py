@@ -15,11 +15,6 @@ from typing import Any, Mapping
 from aeib.errors import AeibError
 from aeib.jsonio import read_json
 
-INPUT_NAMES = ("input_features", "reference_embedding")
-"""The export model's inputs (serving-signature keys): log-mel features and a reference embedding."""
-OUTPUT_NAMES = ("params01", "input_embedding")
-"""Its outputs: normalized chain parameters and the embedding of ``input_features``."""
-
 FEATURE_VARIANTS = ("float32", "float16", "dynamic-int8", "int8")
 """Variants of the feature model (log-mel computed by the caller), from the largest file to the smallest."""
 RAW_PREFIX = "raw-"
@@ -27,8 +22,6 @@ RAW_VARIANTS = ("raw-float32", "raw-float16")
 """Variants of the raw-audio model (log-mel front end inside the graph): ``raw-<feature variant>``."""
 VARIANTS = FEATURE_VARIANTS + RAW_VARIANTS
 """Every export variant."""
-RAW_INPUT_NAME = "input_audio"
-"""The raw-audio model's first input (one analysis window of mono audio at the model rate)."""
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[2] / "export" / "configs" / "default.json"
 """Where ``aeib export`` looks for its defaults in a source checkout."""

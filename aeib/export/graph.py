@@ -25,9 +25,9 @@ import math
 import keras
 import numpy as np
 
+from aeib.contract import RAW_INPUT_NAME
 from aeib.features import LogMelSpec, hann_window, mel_filterbank
 from aeib.model.config import ModelConfig
-from aeib.export.config import INPUT_NAMES, OUTPUT_NAMES, RAW_INPUT_NAME  # noqa: F401  (re-exported)
 
 
 MEL_SCALE = 2.0 ** 14

@@ -1,8 +1,9 @@
 """Run an exported ``.tflite`` analyzer with LiteRT (``ai_edge_litert``) during export and parity.
 
-The model's inputs and outputs are found through its serving signature, whose keys are the
-contract names (``input_features`` — or ``input_audio`` for a raw-audio model —, ``reference_embedding``,
-``params01``, ``input_embedding``); the bundle JSON records those names and the signature key.
+The model's inputs and outputs are found through its serving signature, whose keys are the names
+of :mod:`aeib.contract` (``input_features`` — or ``input_audio`` for a raw-audio model —,
+``reference_embedding``, ``params01``, ``input_embedding``); the bundle JSON records those names and
+the signature key.
 This module imports no TensorFlow.
 """
 
@@ -10,10 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from aeib.export.config import INPUT_NAMES, OUTPUT_NAMES, RAW_INPUT_NAME, ExportError
-
-SIGNATURE_KEY = "serving_default"
-"""The signature every exported model has (Keras' serving signature)."""
+from aeib.contract import INPUT_NAMES, OUTPUT_NAMES, RAW_INPUT_NAME, SIGNATURE_KEY
+from aeib.export.config import ExportError
 from aeib.export.quiet import quiet_fds
 
 

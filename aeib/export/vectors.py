@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from aeib.contract import BUNDLE_FORMAT
 from aeib.export.config import ExportError
 
 VECTORS_FORMAT = "aeib-golden-vectors"
@@ -54,7 +55,7 @@ def shipped_bundles(models_dir: Path) -> dict[str, list[Path]]:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             continue
-        if isinstance(data, dict) and data.get("format") == "aeib-analyzer":
+        if isinstance(data, dict) and data.get("format") == BUNDLE_FORMAT:
             groups.setdefault(str(data.get("name")), []).append(path)
     return groups
 

@@ -8,27 +8,22 @@ names the file. The full field list is in ``docs/RUNTIME.md``.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 
+from aeib.contract import (BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, INPUT_NAMES, OUTPUT_NAMES, RAW_INPUT_NAMES,
+                           SIGNATURE_KEY)
 from aeib.dsp import CHAIN_SCHEMA
 from aeib.dsp.schema import ParameterSchema
 from aeib.errors import ParameterError
 from aeib.features import LogMelSpec
+from aeib.hashing import file_sha256
 from aeib.jsonio import read_json
 from aeib.runtime.errors import ModelError
 
-BUNDLE_FORMAT = "aeib-analyzer"
-BUNDLE_VERSION = 1
-INPUT_NAMES = ("input_features", "reference_embedding")
-RAW_INPUT_NAMES = ("input_audio", "reference_embedding")
-"""Inputs of a raw-audio model (``"model_input": "audio"``: the log-mel front end is in the graph)."""
-OUTPUT_NAMES = ("params01", "input_embedding")
-DEFAULT_SIGNATURE_KEY = "serving_default"
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models"
 """Where the installed package keeps its default bundle (written by ``aeib export``)."""
 
@@ -99,7 +94,7 @@ class BundleSpec:
     tflite_sha256: str
     raw: Mapping[str, Any]
     raw_audio: bool = False
-    signature_key: str = DEFAULT_SIGNATURE_KEY
+    signature_key: str = SIGNATURE_KEY
 
     @property
     def embedding_dim(self) -> int:
@@ -110,15 +105,6 @@ class BundleSpec:
     def input_name(self) -> str:
         """The model's first input: ``input_audio`` for a raw-audio model, else ``input_features``."""
         return RAW_INPUT_NAMES[0] if self.raw_audio else INPUT_NAMES[0]
-
-
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def default_bundle_json(model_dir: Path | None = None) -> Path:
@@ -228,9 +214,9 @@ def read_bundle(path: str | Path | None = None, check_hash: bool = True) -> Bund
     if data.get("format") != BUNDLE_FORMAT:
         raise ModelError(f"{json_path}: not an aeib analyzer bundle (format {data.get('format')!r}, "
                          f"expected {BUNDLE_FORMAT!r})")
-    if data.get("format_version") != BUNDLE_VERSION:
+    if data.get("format_version") != BUNDLE_FORMAT_VERSION:
         raise ModelError(f"{json_path}: unsupported bundle format_version {data.get('format_version')!r} "
-                         f"(this aeib reads version {BUNDLE_VERSION}); re-export the model or update aeib")
+                         f"(this aeib reads version {BUNDLE_FORMAT_VERSION}); re-export the model or update aeib")
 
     try:
         schema = ParameterSchema.from_json_dict(_require(data, "schema", Mapping, json_path))
@@ -266,7 +252,7 @@ def read_bundle(path: str | Path | None = None, check_hash: bool = True) -> Bund
     if model_input not in ("log_mel_features", "audio"):
         raise ModelError(f"{json_path}: unknown model_input {model_input!r} (expected 'log_mel_features' or 'audio')")
     raw_audio = model_input == "audio"
-    signature_key = data.get("signature_key", DEFAULT_SIGNATURE_KEY)
+    signature_key = data.get("signature_key", SIGNATURE_KEY)
     if not isinstance(signature_key, str):
         raise ModelError(f"{json_path}: 'signature_key' has the wrong type ({type(signature_key).__name__})")
     inputs = _tensors(data.get("inputs"), RAW_INPUT_NAMES if raw_audio else INPUT_NAMES, "inputs", json_path)

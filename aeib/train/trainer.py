@@ -32,8 +32,9 @@ import numpy as np
 import tensorflow as tf
 
 from aeib.data.corpus import CorpusError
-from aeib.data.manifest import file_sha256, load_manifest
+from aeib.data.manifest import load_manifest
 from aeib.errors import AeibError, ParameterError
+from aeib.hashing import file_sha256
 from aeib.jsonio import read_json
 from aeib.model.analyzer import build_enhancer
 from aeib.model.config import ModelConfig
