@@ -4,7 +4,6 @@ import pytest
 
 from aeib.bench import bench_analyzer, find_bundles
 from aeib.cli.main import main
-from tests.runtime.conftest import bundle_path, cached_bundle  # noqa: F401 (fixtures)
 
 
 def test_bench_times_the_analyzer_enhance_and_memory(capsys, cached_bundle):

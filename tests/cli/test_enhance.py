@@ -9,7 +9,6 @@ import aeib
 from aeib.cli.enhance import folder_outputs
 from aeib.cli.main import main
 from tests.conftest import music_like
-from tests.runtime.conftest import bundle_path, cached_bundle  # noqa: F401 (fixtures)
 
 
 def _run(capsys, *argv):

@@ -11,7 +11,6 @@ from aeib import audio
 from aeib.cli.main import main
 from aeib.settings import load_params
 from tests.io.phone_media import streams, video_packets, write_phone_file
-from tests.runtime.conftest import cached_bundle  # noqa: F401 (fixture)
 
 
 def _run(capsys, *argv):

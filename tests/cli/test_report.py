@@ -15,7 +15,6 @@ import pytest
 
 from aeib.cli.main import main
 from tests.io.phone_media import write_phone_file
-from tests.runtime.conftest import cached_bundle  # noqa: F401 (fixture)
 
 APT_LINE = "apt-get install -y chromium chromium-driver"
 

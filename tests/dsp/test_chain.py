@@ -4,6 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aeib.dsp import CHAIN_SCHEMA, ChainProcessor, ParamSpec, Processor, build_schema, process, register_processor
+from aeib.dsp import processor as processor_module
 from aeib.dsp.limiter import CEILING_DBFS
 from aeib.errors import ParameterError
 from tests.conftest import music_like
@@ -61,7 +62,13 @@ def test_bad_arguments():
         ChainProcessor(48000, 2).process_block(np.zeros((10, 3)))
 
 
-def test_a_new_processor_plugs_in_without_touching_the_others():
+@pytest.fixture
+def private_registry(monkeypatch):
+    """The processor registry as it is now, restored after the test: processors it registers do not leak."""
+    monkeypatch.setattr(processor_module, "_REGISTRY", dict(processor_module._REGISTRY))
+
+
+def test_a_new_processor_plugs_in_without_touching_the_others(private_registry):
     @register_processor
     class HardClipper(Processor):
         name = "test_clip"

@@ -1,4 +1,5 @@
-"""Fixtures for the export tests: a random-weight ``tiny`` analyzer, a fake dataset, one export.
+"""Fixtures for the export tests: a random-weight ``tiny`` analyzer, a fake dataset, one export
+(their settings and data writers are in :mod:`tests.export.tiny_data`).
 
 The export runs once per test session (all four variants, a 1 s window, a handful of windows), so
 the modules that inspect its files share the cost of the conversions.
@@ -9,33 +10,10 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from aeib.data.shards import write_npz  # noqa: E402
-from aeib.export.config import VARIANTS, ExportConfig  # noqa: E402
-from tests.conftest import music_like  # noqa: E402
-
-SAMPLE_RATE = 24_000
-SEGMENT_SECONDS = 1.5
-EXPORT_CONFIG = ExportConfig(window_seconds=1.0, representative_windows=12, parity_examples=4)
-
-
-def write_shards(data_dir, split: str, n_shards: int, per_shard: int, seconds: float = SEGMENT_SECONDS, seed: int = 0):
-    """Shards holding ``input`` and ``reference`` float16[per_shard, samples]; example k's input starts with k/1000."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    n = int(seconds * SAMPLE_RATE)
-    for shard in range(n_shards):
-        inputs, references = [], []
-        for row in range(per_shard):
-            index = shard * per_shard + row
-            inputs.append(music_like(seconds, SAMPLE_RATE, 1, seed=seed + 2 * index)[:, 0] * (0.3 + 0.05 * row))
-            references.append(music_like(seconds, SAMPLE_RATE, 1, seed=seed + 2 * index + 1)[:, 0])
-        inputs = np.stack(inputs)
-        inputs[:, n // 2] = np.arange(shard * per_shard, (shard + 1) * per_shard) / 1000.0  # marks each example
-        write_npz(data_dir / f"{split}-{shard:05d}.npz",
-                  {"input": inputs.astype(np.float16), "reference": np.stack(references).astype(np.float16)})
-    return data_dir
+from aeib.export.config import VARIANTS  # noqa: E402
+from tests.export.tiny_data import EXPORT_CONFIG, write_shards  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from aeib.export.config import ExportError
 from aeib.export.data import check_data_dir, features, generated_windows, manifest_sha256, shard_windows
 from aeib.features import LogMelSpec, log_mel_spectrogram
 from tests.conftest import music_like
-from tests.export.conftest import write_shards
+from tests.export.tiny_data import write_shards
 
 
 @pytest.mark.parametrize("spec", [LogMelSpec(), LogMelSpec(frame_length=256, hop_length=128, n_mels=16),

@@ -9,7 +9,7 @@ from aeib.export.data import features
 from aeib.export.graph import build_export_model, export_shapes
 from aeib.model.analyzer import build_analyzer
 from aeib.model.config import ModelConfig
-from tests.model.conftest import tone_noise_batch
+from tests.conftest import tone_noise_batch
 
 
 @pytest.fixture(scope="module")

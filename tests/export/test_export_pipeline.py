@@ -14,7 +14,7 @@ from aeib.export.tflite_model import TfliteAnalyzer
 from aeib.features import LogMelSpec
 from aeib.model.config import ModelConfig
 
-from tests.export.conftest import EXPORT_CONFIG
+from tests.export.tiny_data import EXPORT_CONFIG
 
 TINY = ModelConfig.load("tiny")
 FRAMES = TINY.log_mel_spec.n_frames(24_000)  # 1 s window

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -32,8 +31,6 @@ REPO = Path(__file__).resolve().parents[2]
 AEIB = (sys.executable, "-m", "aeib.cli.main")
 SENTINEL = b"an existing output that must survive any failure"
 CEILING = 10 ** (CEILING_DBFS / 20)
-HAS_ENHANCE = importlib.util.find_spec("aeib.cli.enhance") is not None
-needs_enhance = pytest.mark.skipif(not HAS_ENHANCE, reason="aeib.cli.enhance is not importable (runtime not built yet)")
 
 
 @dataclass

@@ -28,7 +28,7 @@ import soundfile as sf
 
 from aeib.audio import WRITABLE_SUFFIXES
 from tests.reliability.harness import (AEIB, INPUT_BUILDERS, REPO, SENTINEL, assert_audio_like, assert_clean_failure,
-                                       assert_clean_success, limit_file_size, needs_enhance, run_inprocess,
+                                       assert_clean_success, limit_file_size, run_inprocess,
                                        run_subprocess, snapshot, unwritable_folder)
 
 OK = None
@@ -73,7 +73,7 @@ def _check_ok_output(output, source) -> None:
 
 # -- the inputs, file by file -------------------------------------------------------------------
 
-@pytest.mark.parametrize("command", ["apply", pytest.param("enhance", marks=needs_enhance)])
+@pytest.mark.parametrize("command", ["apply", "enhance"])
 @pytest.mark.parametrize("kind", sorted(APPLY_EXPECT))
 def test_input_file(command, kind, tmp_path, capsys):
     expect = (APPLY_EXPECT if command == "apply" else ENHANCE_EXPECT)[kind]
@@ -99,7 +99,6 @@ def test_truncated_wav_is_processed_with_a_warning(tmp_path, capsys):
     assert sf.info(str(tmp_path / "out.wav")).frames == sf.info(str(source)).frames  # the 3 s present
 
 
-@needs_enhance
 @pytest.mark.parametrize("kind", sorted(k for k in ENHANCE_EXPECT if k != "good"))
 def test_input_in_a_folder(kind, tmp_path, capsys):
     """Folder mode: a bad file is reported on its own line and skipped; the good file is still written."""
@@ -158,7 +157,7 @@ DESTINATIONS = ["output_is_input", "output_is_input_by_symlink", "output_is_inpu
                 "folder_is_a_regular_file", "folder_missing", "output_is_a_folder", "unsupported_extension"]
 
 
-@pytest.mark.parametrize("command", ["apply", pytest.param("enhance", marks=needs_enhance)])
+@pytest.mark.parametrize("command", ["apply", "enhance"])
 @pytest.mark.parametrize("case", DESTINATIONS)
 def test_unusable_destination(command, case, tmp_path, capsys):
     INPUT_BUILDERS["good"](tmp_path).rename(tmp_path / "in.wav")
@@ -168,7 +167,7 @@ def test_unusable_destination(command, case, tmp_path, capsys):
     assert_clean_failure(outcome, before, snapshot(tmp_path), message)
 
 
-@pytest.mark.parametrize("command", ["apply", pytest.param("enhance", marks=needs_enhance)])
+@pytest.mark.parametrize("command", ["apply", "enhance"])
 def test_unwritable_folder(command, tmp_path, capsys):
     source = INPUT_BUILDERS["good"](tmp_path)
     locked = tmp_path / "locked"
@@ -180,7 +179,7 @@ def test_unwritable_folder(command, tmp_path, capsys):
     assert_clean_failure(outcome, before, snapshot(tmp_path), "cannot write")
 
 
-@pytest.mark.parametrize("command", ["apply", pytest.param("enhance", marks=needs_enhance)])
+@pytest.mark.parametrize("command", ["apply", "enhance"])
 def test_full_disk_in_a_real_process(command, tmp_path):
     """RLIMIT_FSIZE makes the write fail mid-file (EFBIG, as ENOSPC would); the old output survives."""
     source = INPUT_BUILDERS["good"](tmp_path)  # 3 s stereo → about 800 kB of 24-bit output
@@ -339,7 +338,6 @@ MODEL_CASES = {
     "json_deep_nesting": (lambda j, t: j.write_text("[" * 100_000), "JSON"),
     "json_default_style_list": (lambda j, t: _edit_json(j, lambda d: d.update(default_style=["x"])), "default_style"),
 }
-@needs_enhance
 @pytest.mark.parametrize("case", list(MODEL_CASES))
 def test_bad_model_bundle(case, tmp_path, capsys):
     damage, message = MODEL_CASES[case]
@@ -354,7 +352,6 @@ def test_bad_model_bundle(case, tmp_path, capsys):
     assert_clean_failure(outcome, before, snapshot(tmp_path), message)
 
 
-@needs_enhance
 def test_tflite_without_its_json(tmp_path, capsys):
     json_path, tflite_path = _copy_default_bundle(tmp_path)
     json_path.unlink()

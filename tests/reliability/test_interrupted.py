@@ -26,7 +26,7 @@ import soundfile as sf
 
 from aeib.audio import stale_temporaries
 from tests.conftest import music_like
-from tests.reliability.harness import AEIB, HAS_ENHANCE, REPO, SENTINEL, assert_audio_like, snapshot, temporaries
+from tests.reliability.harness import AEIB, REPO, SENTINEL, assert_audio_like, snapshot, temporaries
 
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
@@ -110,8 +110,7 @@ def long_input(tmp_path_factory) -> Path:
     return path
 
 
-COMMANDS = ["apply", pytest.param("enhance", marks=pytest.mark.skipif(
-    not HAS_ENHANCE, reason="aeib.cli.enhance is not importable (runtime not built yet)"))]
+COMMANDS = ["apply", "enhance"]
 
 
 def _argv(command: str, source: Path, output: Path) -> list:

@@ -14,7 +14,7 @@ import pytest
 import soundfile as sf
 
 from tests.conftest import music_like
-from tests.reliability.harness import HAS_ENHANCE, run_measuring_memory
+from tests.reliability.harness import run_measuring_memory
 
 MARGIN_MIB = 20.0
 SHORT_S, LONG_S = 20, 120
@@ -33,8 +33,7 @@ def inputs(tmp_path_factory):
     return paths
 
 
-@pytest.mark.parametrize("command", ["apply", pytest.param("enhance", marks=pytest.mark.skipif(
-    not HAS_ENHANCE, reason="aeib.cli.enhance is not importable (runtime not built yet)"))])
+@pytest.mark.parametrize("command", ["apply", "enhance"])
 def test_peak_memory_does_not_grow_with_length(command, inputs, tmp_path):
     peaks = {}
     for seconds, source in inputs.items():
