@@ -28,7 +28,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 import numpy as np
 
@@ -36,6 +36,9 @@ from aeib.dsp.processor import MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ
 from aeib.dsp.schema import check_strength
 from aeib.errors import AudioError, ParameterError
 from aeib.settings import Setting, load_setting, setting_to_json
+
+if TYPE_CHECKING:
+    from aeib.runtime.bundle import Style
 
 __all__ = ["Enhancer", "Result", "apply", "enhance", "setting_processor"]
 
@@ -179,7 +182,7 @@ class Enhancer:
         self._model_arg, self._threads = model, threads
         self._model = None
         self._reference = self._reference_source(reference, reference_sample_rate)
-        self._embedding: tuple[np.ndarray, str] | None = None
+        self._embedding: tuple[np.ndarray | Style, str] | None = None
         self._stream = None
         self._stream_format: tuple[int, int] | None = None
 
@@ -205,14 +208,14 @@ class Enhancer:
                 else load_model(self._model_arg, self._threads)
         return self._model
 
-    def _target(self) -> tuple[np.ndarray, str]:
-        """The embedding to steer towards and its label (computed once)."""
+    def _target(self) -> tuple[np.ndarray | Style, str]:
+        """The embedding or built-in style to steer towards and its label (computed once)."""
         if self._embedding is None:
             from aeib.runtime.analysis import reference_embedding_from_file
 
             if self._reference is None:
                 name = self.model.default_style if self.style is None else self.style
-                self._embedding = (self.model.style_embedding(name), f"style {name}")
+                self._embedding = (self.model.style(name), f"style {name}")
             else:
                 label = Path(self._reference).name if isinstance(self._reference, (str, os.PathLike)) \
                     else "the reference array"

@@ -136,7 +136,7 @@ class RuntimeModelMethod(Method):
         if self.style is not None:
             from aeib.dsp.loudness import DEFAULT_TARGET_LUFS
 
-            self.style_embedding = self.model.style_embedding(self.style)   # refuses an unknown style
+            self.style_target = self.model.style(self.style)   # refuses an unknown style
             self.description += (f"; reference-free, style {self.style}, loudness stage at "
                                  f"{DEFAULT_TARGET_LUFS:g} LUFS")
 
@@ -155,13 +155,12 @@ class RuntimeModelMethod(Method):
         target_lufs = None
         if self.style is None:
             reference = resample(example.reference, rate, model.sample_rate)
-            embedding = np.median(np.stack([model.embed(w) for w in self._windows(reference)]), axis=0)
+            target = np.median(np.stack([model.embed(w) for w in self._windows(reference)]), axis=0)
         else:
             from aeib.dsp.loudness import DEFAULT_TARGET_LUFS
 
-            embedding, target_lufs = self.style_embedding, DEFAULT_TARGET_LUFS
-        params01 = np.median(np.stack([model.predict01(w, np.asarray(embedding, dtype=np.float32))
-                                       for w in self._windows(x)]), axis=0)
+            target, target_lufs = self.style_target, DEFAULT_TARGET_LUFS
+        params01 = np.median(np.stack([model.predict01(w, target) for w in self._windows(x)]), axis=0)
         if self.style is None:   # with a reference: the product's test-time refinement (aeib.runtime.refine)
             from aeib.runtime.refine import refine_from_sources
             from aeib.runtime.windows import ArrayAudio

@@ -32,11 +32,22 @@ LIVE_ROOM_STYLE = "live-room"
 STYLE_DESCRIPTIONS = {
     DEFAULT_STYLE: "clean live mix: the mean embedding of the training set's clean reference mixes "
                    "(captured in the same simulated rooms and phones as the inputs, with no style applied)",
-    BOARD_MIX_STYLE: "board mix: the mean embedding of the training set's board-mix references (what the "
-                     "mixing desk recorded, with no room and no phone) — 'make it sound like a proper recording'",
-    LIVE_ROOM_STYLE: "live room: the mean embedding of the training set's references captured in the room by a "
-                     "phone, like the inputs but with nothing else wrong",
+    BOARD_MIX_STYLE: "board mix: 40 % of the way from the recording's own sound to the mean of the training "
+                     "set's board-mix references (what the mixing desk recorded, with no room and no phone) — "
+                     "'make it sound like a proper recording'",
+    LIVE_ROOM_STYLE: "live room: half of the way from the recording's own sound to the mean of the training set's "
+                     "references captured in the room by a phone, like the inputs but with nothing else wrong",
 }
+
+
+STYLE_PULLS = {BOARD_MIX_STYLE: 0.4, LIVE_ROOM_STYLE: 0.5}
+"""Share of the way from a recording's own embedding to the style's mean embedding (see
+:class:`aeib.runtime.bundle.Style`), chosen on the *validation* split of the training data
+(``pairs_v2_final``, 400 examples; docs/TRAINING.md, "Reference-free styles"): for board-mix the
+largest pull of 0.3/0.4/0.5/0.6/1 whose mean loudness-matched mel change on clean (identity)
+examples stays ≤ 1.0 dB (0.85 dB; the full pull of 1 changes them by 3.2 dB: a mean of many songs'
+embeddings is no song's sound); for live-room 0.5, better than 1 there on every measure. Styles
+not named here (data v1's ``clean-live-mix``) are fixed (pull 1)."""
 
 
 def builtin_styles(embeddings: np.ndarray, reference_kinds: tuple[str, ...] | None) -> tuple[dict, str]:
@@ -47,11 +58,9 @@ def builtin_styles(embeddings: np.ndarray, reference_kinds: tuple[str, ...] | No
         reference_kinds: Per window ``board`` or ``live`` (data v2), or ``None`` (data v1).
 
     Returns:
-        ``({name: mean embedding}, default name)``: ``board-mix`` and ``live-room`` (the default) for
-        data v2, ``clean-live-mix`` for data v1. ``live-room`` is the default because, measured on the
-        out-of-family test set, steering towards the *mean* board-mix embedding changed clean
-        recordings by 3.1 dB (loudness-matched mel distance) where ``live-room`` changed them by
-        0.17 dB (docs/TRAINING.md): a mean of many songs' embeddings is no song's sound.
+        ``({name: mean embedding}, default name)``: ``board-mix`` (the default: "make it sound like
+        a proper recording") and ``live-room`` for data v2, ``clean-live-mix`` for data v1. Their
+        pulls are :data:`STYLE_PULLS`.
     """
     if reference_kinds is None:
         return {DEFAULT_STYLE: embeddings.mean(axis=0)}, DEFAULT_STYLE
@@ -62,7 +71,16 @@ def builtin_styles(embeddings: np.ndarray, reference_kinds: tuple[str, ...] | No
             styles[name] = embeddings[kinds == kind].mean(axis=0)
     if not styles:
         return {DEFAULT_STYLE: embeddings.mean(axis=0)}, DEFAULT_STYLE
-    return styles, LIVE_ROOM_STYLE if LIVE_ROOM_STYLE in styles else next(iter(styles))
+    return styles, BOARD_MIX_STYLE if BOARD_MIX_STYLE in styles else next(iter(styles))
+
+
+def style_entry(name: str, embedding: np.ndarray) -> dict:
+    """A style's JSON entry: description, embedding and (for a partial style) its pull."""
+    pull = STYLE_PULLS.get(name, 1.0)
+    return {"description": STYLE_DESCRIPTIONS.get(name, name), "embedding": [float(v) for v in embedding],
+            **({"pull": pull} if pull < 1.0 else {})}
+
+
 FRONTEND_DEFINITION = ("aeib.features.log_mel_spectrogram (valid framing, periodic Hann, DFT/Σw, HTK mel, "
                        "natural log)")
 RUNTIME_MODELS_DIR = Path(__file__).resolve().parents[1] / "runtime" / "models"
@@ -140,8 +158,7 @@ def bundle_metadata(*, name: str, variant: str, tflite_bytes: bytes, config: Mod
         "signature_key": SIGNATURE_KEY,
         "inputs": [tensor_specs[first_input], tensor_specs["reference_embedding"]],
         "outputs": [tensor_specs["params01"], tensor_specs["input_embedding"]],
-        "styles": {style: {"description": STYLE_DESCRIPTIONS.get(style, style), "embedding": [float(v) for v in emb]}
-                   for style, emb in styles.items()},
+        "styles": {style: style_entry(style, emb) for style, emb in styles.items()},
         "default_style": default_style,
         "training": training,
         "parity": parity,

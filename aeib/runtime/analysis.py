@@ -26,6 +26,7 @@ import numpy as np
 from aeib.audio import AudioInfo, check_finite
 from aeib.errors import AudioError, ParameterError
 from aeib.runtime.errors import WarnFn, default_warn
+from aeib.runtime.bundle import Style
 from aeib.runtime.model import AnalyzerModel
 from aeib.runtime.windows import (ArrayAudio, hop_starts, level_dbfs, mono_float32, read_model_window, source_blocks,
                                   source_info, spread_starts, window_frames)
@@ -151,7 +152,7 @@ def _run_windows(model: AnalyzerModel, source, info: AudioInfo, starts: np.ndarr
         level = level_dbfs(audio)
         output = None
         if level >= options.silence_dbfs:
-            params01, embedding = model.run(model.features(audio), reference_embedding)
+            params01, embedding = model.run_toward(model.features(audio), reference_embedding)
             output = embedding if embed else params01
         rows.append((int(start), audio.shape[0] / model.sample_rate, level, output))
     return rows
@@ -211,7 +212,7 @@ def _open_for_analysis(model: AnalyzerModel, path: str | os.PathLike | ArrayAudi
     return info, window, short
 
 
-def analyze_file(model: AnalyzerModel, path: str | os.PathLike | ArrayAudio, reference_embedding: np.ndarray,
+def analyze_file(model: AnalyzerModel, path: str | os.PathLike | ArrayAudio, reference_embedding: np.ndarray | Style,
                  adaptive: bool = False, options: AnalysisOptions = AnalysisOptions(),
                  warn: WarnFn | None = None) -> FileAnalysis:
     """Predict the chain setting for a whole file (any rate, channels, length ≥ one frame).
@@ -219,7 +220,8 @@ def analyze_file(model: AnalyzerModel, path: str | os.PathLike | ArrayAudio, ref
     Args:
         model: The loaded analyzer.
         path: Audio file, or in-memory audio (:class:`~aeib.runtime.windows.ArrayAudio`).
-        reference_embedding: float[E] target: ``model.style_embedding(...)`` or
+        reference_embedding: What to steer towards: a built-in style (``model.style(...)``; a partial
+            style is applied per window) or a float[E] embedding such as ``model.style_embedding(...)`` or
             :func:`reference_embedding_from_file`.
         adaptive: Also return a smoothed parameter trajectory over time.
         options: Window placement and silence rules.

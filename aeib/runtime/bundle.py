@@ -46,11 +46,40 @@ class TensorSpec:
 
 @dataclass(frozen=True)
 class Style:
-    """A built-in target style: an encoder embedding computed by the export from clean references."""
+    """A built-in target style: the reference embedding the analyzer is steered towards without a
+    reference recording.
+
+    The target of one analysis window whose input embedding is ``e`` is
+    ``e + pull * (embedding - e)``: with ``pull = 1`` (a *fixed* style) the style's embedding itself,
+    with ``pull < 1`` (a *partial* style) only that share of the way from the recording's own sound
+    towards the style — a recording that already sounds like the style is left nearly alone, and
+    one that is far from it is moved part of the way. (A reference equal to the input itself asks the
+    analyzer for no change.) The export measures and records the pull (docs/EXPORT.md).
+
+    Attributes:
+        name: Style name.
+        description: One line for ``aeib info`` and ``--list-styles``.
+        embedding: float32[E], the mean embedding of the style's clean references.
+        pull: Share of the way from the input's embedding to ``embedding``, in (0, 1].
+    """
 
     name: str
     description: str
     embedding: np.ndarray  # float32[E]
+    pull: float = 1.0
+
+    @property
+    def partial(self) -> bool:
+        """Whether the target depends on the input (``pull < 1``, see :meth:`target_for`)."""
+        return self.pull < 1.0
+
+    def target_for(self, input_embedding: np.ndarray) -> np.ndarray:
+        """The reference embedding for one window with input embedding ``input_embedding`` (float[E]):
+        float32[E]."""
+        if not self.partial:
+            return self.embedding.copy()
+        e = np.asarray(input_embedding, dtype=np.float32)
+        return (e + np.float32(self.pull) * (self.embedding - e)).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -193,7 +222,10 @@ def _styles(data: Mapping, embedding_dim: int, source: Path) -> dict[str, Style]
         if embedding.shape != (embedding_dim,) or not np.isfinite(embedding).all():
             raise ModelError(f"{source}: style {name!r} needs {embedding_dim} finite numbers, "
                              f"got shape {embedding.shape}")
-        styles[str(name)] = Style(str(name), description, embedding)
+        pull = entry.get("pull", 1.0)
+        if isinstance(pull, bool) or not isinstance(pull, (int, float)) or not 0.0 < pull <= 1.0:
+            raise ModelError(f"{source}: style {name!r} has pull {pull!r}; it must be a number in (0, 1]")
+        styles[str(name)] = Style(str(name), description, embedding, float(pull))
     return styles
 
 

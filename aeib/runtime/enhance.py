@@ -31,6 +31,7 @@ from aeib.audio import AtomicAudioWriter, AudioInfo, audio_info, check_finite, i
 from aeib.dsp.processor import MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ
 from aeib.errors import AudioError, OutputError, ParameterError
 from aeib.runtime.analysis import AnalysisOptions, FileAnalysis, analyze_file, reference_embedding_from_file
+from aeib.runtime.bundle import Style
 from aeib.runtime.errors import WarnFn, default_warn
 from aeib.runtime.model import AnalyzerModel
 from aeib.runtime.spectrum import LongTermSpectrum
@@ -106,8 +107,9 @@ def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source, refe
 
 
 def target_embedding(model: AnalyzerModel, reference: str | os.PathLike | None = None, style: str | None = None,
-                     options: AnalysisOptions = AnalysisOptions(), warn: WarnFn | None = None) -> tuple[np.ndarray, str]:
-    """The embedding to steer towards and a label for it.
+                     options: AnalysisOptions = AnalysisOptions(),
+                     warn: WarnFn | None = None) -> tuple[np.ndarray | Style, str]:
+    """What to steer towards — a reference's embedding or a built-in :class:`Style` — and a label for it.
 
     Args:
         reference: A reference recording (any rate/channels), or None.
@@ -121,7 +123,7 @@ def target_embedding(model: AnalyzerModel, reference: str | os.PathLike | None =
     if reference is not None:
         return reference_embedding_from_file(model, reference, options, warn), f"reference {Path(reference).name}"
     name = model.default_style if style is None else style
-    return model.style_embedding(name), f"style {name}"
+    return model.style(name), f"style {name}"
 
 
 def check_input(input_path: str | os.PathLike, output_path: str | os.PathLike) -> AudioInfo:

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from aeib.dsp.schema import ParameterSchema
-from aeib.runtime.bundle import BundleSpec, read_bundle
+from aeib.runtime.bundle import BundleSpec, Style, read_bundle
 from aeib.runtime.errors import ModelError
 from aeib.runtime.frontend import LogMelFrontend, fit_to_window
 from aeib.runtime.interpreter import make_interpreter
@@ -180,22 +180,51 @@ class AnalyzerModel:
         embedding = interpreter.get_tensor(self._index["input_embedding"])[0].copy()
         return params01, embedding
 
+    def run_toward(self, features: np.ndarray, target: np.ndarray | Style) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`run` steered towards a reference embedding or a built-in :class:`Style`.
+
+        A partial style (:attr:`Style.partial`) needs the window's own embedding first, so it costs two
+        interpreter calls: one for the input embedding, one with the style's target for it.
+
+        Returns:
+            ``(params01 float32[P], input_embedding float32[E])``.
+        """
+        if isinstance(target, Style):
+            if not target.partial:
+                return self.run(features, target.embedding)
+            _, embedding = self.run(features)
+            return self.run(features, target.target_for(embedding))[0], embedding
+        return self.run(features, target)
+
     def embed(self, audio: np.ndarray) -> np.ndarray:
         """Encoder embedding of one window of mono model-rate audio (see :meth:`features`): float32[E]."""
         return self.run(self.features(audio))[1]
 
-    def predict01(self, audio: np.ndarray, reference_embedding: np.ndarray) -> np.ndarray:
+    def predict01(self, audio: np.ndarray, reference_embedding: np.ndarray | Style) -> np.ndarray:
         """Normalized chain parameters for one window of mono model-rate audio.
 
         Args:
             audio: float[samples] mono at :attr:`sample_rate` (see :meth:`features` for the length).
-            reference_embedding: float[E] from :meth:`embed` or :meth:`style_embedding`.
+            reference_embedding: float[E] from :meth:`embed` or :meth:`style_embedding`, or a built-in
+                :class:`Style` from :meth:`style` (see :meth:`run_toward`).
 
         Returns:
             float32[P] in [0, 1] (a quantized model may give exactly 0 or 1), in :attr:`schema` order
             (``schema.denormalize`` gives physical units).
         """
-        return self.run(self.features(audio), reference_embedding)[0]
+        return self.run_toward(self.features(audio), reference_embedding)[0]
+
+    def style(self, name: str | None = None) -> Style:
+        """A built-in style (None: :attr:`default_style`), for :meth:`run_toward`.
+
+        Raises:
+            ModelError: for an unknown style name (the message lists the styles).
+        """
+        name = self.default_style if name is None else name
+        style = self.bundle.styles.get(name)
+        if style is None:
+            raise ModelError(f"unknown style {name!r}; this model's styles: {', '.join(self.styles)}")
+        return style
 
     def style_embedding(self, name: str | None = None) -> np.ndarray:
         """Embedding of a built-in style: float32[E] (a copy).
@@ -206,16 +235,11 @@ class AnalyzerModel:
         Raises:
             ModelError: for an unknown style name (the message lists the styles).
         """
-        name = self.default_style if name is None else name
-        style = self.bundle.styles.get(name)
-        if style is None:
-            raise ModelError(f"unknown style {name!r}; this model's styles: {', '.join(self.styles)}")
-        return style.embedding.copy()
+        return self.style(name).embedding.copy()
 
     def style_description(self, name: str | None = None) -> str:
         """One-line description of a built-in style."""
-        self.style_embedding(name)
-        return self.bundle.styles[self.default_style if name is None else name].description
+        return self.style(name).description
 
 
 def load_model(path: str | Path | None = None, num_threads: int = 1) -> AnalyzerModel:

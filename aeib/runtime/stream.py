@@ -42,6 +42,7 @@ import soxr
 from aeib.dsp import ChainProcessor
 from aeib.dsp.schema import check_strength
 from aeib.errors import AudioError, ParameterError
+from aeib.runtime.bundle import Style
 from aeib.runtime.glide import GlidingChain
 from aeib.runtime.model import AnalyzerModel
 from aeib.runtime.windows import level_dbfs
@@ -54,7 +55,7 @@ class StreamEnhancer:
         model: The analyzer (may be None only with ``analyze=False``).
         sample_rate: Rate of the blocks in Hz (8 000 – 192 000).
         channels: Channels of the blocks.
-        reference_embedding: float[E] target; None uses ``style``.
+        reference_embedding: float[E] target or a built-in :class:`~aeib.runtime.bundle.Style`; None uses ``style``.
         style: Built-in style name when no embedding is given (None: the model's default style).
         params: Starting setting (physical mapping or vector); None is the neutral setting, which
             leaves audio unchanged until the first analysis takes effect.
@@ -74,7 +75,7 @@ class StreamEnhancer:
     """
 
     def __init__(self, model: AnalyzerModel | None, sample_rate: int, channels: int = 1, *,
-                 reference_embedding: np.ndarray | None = None, style: str | None = None,
+                 reference_embedding: np.ndarray | Style | None = None, style: str | None = None,
                  params: Mapping[str, float] | Sequence[float] | None = None, analyze: bool = True,
                  interval_s: float = 3.0, first_analysis_s: float = 1.0, ramp_s: float = 1.0,
                  history: int = 3, silence_dbfs: float = -60.0, background: bool = False,
@@ -105,7 +106,8 @@ class StreamEnhancer:
         self._glide = GlidingChain(self._chain, self.schema)
         self._reference = None
         if model is not None:
-            self._reference = (model.style_embedding(style) if reference_embedding is None
+            self._reference = (model.style(style) if reference_embedding is None
+                               else reference_embedding if isinstance(reference_embedding, Style)
                                else np.asarray(reference_embedding, dtype=np.float32))
         self.reset()
 
@@ -241,7 +243,7 @@ class StreamEnhancer:
         """params01 for a window of model-rate audio; None if it is too short or too quiet."""
         if audio.shape[0] < self.model.min_samples or level_dbfs(audio) < self.silence_dbfs:
             return None
-        return self.model.run(self.model.features(audio), self._reference)[0]
+        return self.model.run_toward(self.model.features(audio), self._reference)[0]
 
     def _accept(self, params01: np.ndarray | None) -> None:
         """Take a prediction: update the history median and start a ramp towards it."""

@@ -79,6 +79,9 @@ def test_missing_files(bundle_path, tmp_path):
     (lambda d: d["outputs"].pop(), "'outputs' lacks tensor"),
     (lambda d: d["styles"]["bright"].update(embedding=[0.0, 1.0]), "style 'bright' needs 8"),
     (lambda d: d.update(default_style="nope"), "default_style 'nope'"),
+    (lambda d: d["styles"]["bright"].update(pull=0.0), "style 'bright' has pull 0.0; it must be a number in"),
+    (lambda d: d["styles"]["bright"].update(pull=1.5), "has pull 1.5"),
+    (lambda d: d["styles"]["bright"].update(pull="half"), "has pull 'half'"),
     (lambda d: d["frontend"].update(n_mels="x"), "invalid front end"),
 ])
 def test_inconsistent_json_is_refused(bundle_path, change, message):

@@ -126,3 +126,30 @@ def test_bad_inputs_leave_no_output(model, tmp_path):
     with pytest.raises(AudioError, match="not a readable audio file"):
         enhance_file(tmp_path / "junk.wav", tmp_path / "o.wav", model)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.wav", "junk.wav", "low.wav", "nan.wav"]
+
+
+def test_a_partial_style_is_applied_per_analysis_window(bundle_path, tmp_path):
+    """A style with pull < 1: each window's prediction is steered to the blend of its own embedding
+    and the style's, in fixed and adaptive mode alike."""
+    import json
+
+    from aeib.runtime import load_model
+
+    data = json.loads(bundle_path.read_text())
+    data["styles"]["half-bright"] = {**data["styles"]["bright"], "pull": 0.5}
+    bundle_path.write_text(json.dumps(data))
+    partial = load_model(bundle_path)
+    audio = music_like(3.0, 24_000, 1, seed=6)
+    src = _write(tmp_path, audio, 24_000)
+    bright = partial.style_embedding("bright")
+    for adaptive in (False, True):
+        result = enhance_file(src, tmp_path / f"out-{adaptive}.wav", partial, style="half-bright", adaptive=adaptive)
+        assert result.target == "style half-bright"
+        used = [w for w in result.analysis.windows if w.used]
+        assert used
+        for window in used:
+            start = int(round(window.start_s * 24_000))
+            features = partial.features(audio[start:start + partial.window_samples, 0])
+            own = partial.run(features)[1]
+            expected = partial.run(features, own + 0.5 * (bright - own))[0]
+            np.testing.assert_allclose(window.params01, expected, atol=1e-6)

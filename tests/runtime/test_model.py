@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 
@@ -67,3 +69,36 @@ def test_wrong_reference_size(model):
 
 def test_threads_option(cached_bundle):
     assert load_model(cached_bundle, num_threads=2).num_threads == 2
+
+
+def _with_partial_style(bundle_path, pull):
+    data = json.loads(bundle_path.read_text())
+    data["styles"]["partial"] = {**data["styles"]["bright"], "pull": pull}
+    bundle_path.write_text(json.dumps(data))
+    return load_model(bundle_path)
+
+
+def test_a_fixed_style_steers_like_its_embedding(model):
+    features = model.features(_clip(1.0))
+    style = model.style("bright")
+    assert not style.partial and style.pull == 1.0
+    np.testing.assert_array_equal(model.run_toward(features, style)[0],
+                                  model.run(features, model.style_embedding("bright"))[0])
+
+
+@pytest.mark.parametrize("pull", [0.3, 0.7])
+def test_a_partial_style_steers_each_window_part_of_the_way_from_itself(bundle_path, pull):
+    partial = _with_partial_style(bundle_path, pull)
+    style, bright = partial.style("partial"), partial.style_embedding("bright")
+    assert style.partial
+    for seed in (0, 3):
+        audio = _clip(1.0, seed=seed)
+        features = partial.features(audio)
+        params01, embedding = partial.run_toward(features, style)
+        np.testing.assert_array_equal(embedding, partial.embed(audio))
+        expected_target = embedding + pull * (bright - embedding)
+        np.testing.assert_allclose(style.target_for(embedding), expected_target, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(params01, partial.run(features, expected_target)[0], atol=1e-6)
+        # Part of the way: the prediction lies between "match yourself" and the fixed style's.
+        own, full = partial.run(features, embedding)[0], partial.run(features, bright)[0]
+        assert np.abs(params01 - own).mean() < np.abs(full - own).mean()
