@@ -245,8 +245,9 @@ def _create_then_interrupt(real_create):
 def test_ctrl_c_the_instant_the_temporary_file_appears(tmp_path, monkeypatch):
     """Seen for real (the SIGSTOP tests above stop exactly there): the file was created, the clean-up not yet armed."""
     import aeib.audio as audio
+    from aeib.audio import atomic
 
-    monkeypatch.setattr(audio, "_create_empty", _create_then_interrupt(audio._create_empty))
+    monkeypatch.setattr(atomic, "create_empty", _create_then_interrupt(atomic.create_empty))
     (tmp_path / "out.wav").write_bytes(SENTINEL)
     with pytest.raises(KeyboardInterrupt):
         with audio.AtomicAudioWriter(tmp_path / "out.wav", 48_000, 2, "WAV", "FLOAT"):
@@ -260,11 +261,12 @@ def test_ctrl_c_the_instant_the_temporary_file_appears(tmp_path, monkeypatch):
 
 def test_ctrl_c_during_the_final_rename(tmp_path, monkeypatch):
     import aeib.audio as audio
+    from aeib.audio import atomic
 
     def interrupted_replace(src, dst):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(audio.os, "replace", interrupted_replace)
+    monkeypatch.setattr(atomic.os, "replace", interrupted_replace)
     with pytest.raises(KeyboardInterrupt):
         with audio.AtomicAudioWriter(tmp_path / "out.wav", 48_000, 1, "WAV", "FLOAT") as writer:
             writer.write(np.zeros(100, np.float32))
