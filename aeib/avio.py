@@ -12,7 +12,8 @@ block reads stop at a declared stream duration, as players do, so the AAC encode
 end is not read as audio. :func:`read_frames` seeks to 0.5 s before the segment and decodes from
 there, so the segment equals the same part of a whole-file decode (the decoder has settled by then).
 
-PyAV is imported only when one of these functions runs.
+PyAV is imported only when one of these functions runs. Which extensions are written this way, with
+which muxer and encoder, is :data:`aeib.audio.formats.ENCODED_OUTPUTS`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Iterator
 
 import numpy as np
 
+from aeib.audio.formats import ENCODED_OUTPUTS, VIDEO_OUTPUTS
 from aeib.errors import AudioError, OutputError
 
 PREROLL_S = 0.5
@@ -33,22 +35,6 @@ DEFAULT_BITRATE_KBPS = 192
 """AAC and MP3 bit rate unless one is given (kbit/s, whole stream)."""
 
 BITRATE_RANGE_KBPS = (32, 320)
-
-# Output suffix → (FFmpeg muxer, audio encoder, channel limit, sample rates the encoder takes).
-_AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000)
-_MP3_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
-ENCODED_OUTPUTS = {
-    ".m4a": ("ipod", "aac", 5, _AAC_RATES),
-    ".mp3": ("mp3", "libmp3lame", 2, _MP3_RATES),
-    ".mp4": ("mp4", "aac", 5, _AAC_RATES),
-    ".mov": ("mov", "aac", 5, _AAC_RATES),
-    ".mkv": ("matroska", "aac", 5, _AAC_RATES),
-}
-"""Formats written through PyAV. For ``.mp4``/``.mov``/``.mkv`` the first video stream of a video
-input is copied (remuxed, not re-encoded) next to the new audio. AAC stops at 5 channels: its 6- and
-8-channel layouts carry a low-pass LFE channel, which would damage a channel of ordinary audio."""
-
-VIDEO_OUTPUTS = (".mp4", ".mov", ".mkv")
 
 _LAYOUTS = {1: "mono", 2: "stereo", 3: "3.0", 4: "4.0", 5: "5.0"}
 """FFmpeg channel layout written for each channel count (aeib keeps channels in file order)."""
@@ -244,8 +230,8 @@ def check_encodable(output: Path, sample_rate: int, channels: int) -> None:
         OutputError: with what would work instead.
     """
     suffix = output.suffix.lower()
-    _, codec, max_channels, rates = ENCODED_OUTPUTS[suffix]
-    kind = "MP3" if suffix == ".mp3" else "AAC"
+    fmt = ENCODED_OUTPUTS[suffix]
+    kind, max_channels, rates = fmt.codec, fmt.max_channels, fmt.sample_rates_hz
     if channels > max_channels:
         raise OutputError(f"cannot write {output.name}: {kind} holds at most {max_channels} channels and the "
                           f"input has {channels}; choose a .wav or .flac output")
@@ -271,7 +257,7 @@ class EncodedWriter:
         av = _av()
         self.target = target
         suffix = target.suffix.lower()
-        muxer, codec, _, _ = ENCODED_OUTPUTS[suffix]
+        muxer, codec = ENCODED_OUTPUTS[suffix].muxer, ENCODED_OUTPUTS[suffix].encoder
         check_encodable(target, sample_rate, channels)
         self._rate = sample_rate
         self._layout = _LAYOUTS[channels]

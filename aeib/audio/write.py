@@ -14,7 +14,7 @@ import numpy as np
 import soundfile as sf
 
 from aeib.audio import atomic
-from aeib.audio.formats import _ENCODED_BY_SUFFIX
+from aeib.audio.formats import is_encoded
 from aeib.audio.messages import exception_text
 from aeib.errors import OutputError
 
@@ -48,7 +48,7 @@ class AtomicAudioWriter:
                  *, bitrate_kbps: int | None = None, video_from: str | os.PathLike | None = None):
         self.path = Path(path)
         self._args = dict(samplerate=sample_rate, channels=channels, format=container, subtype=subtype)
-        self._encoded = (container, subtype) in _ENCODED_BY_SUFFIX.values()
+        self._encoded = is_encoded(container, subtype)
         self._bitrate_kbps = bitrate_kbps
         self._video_from = Path(video_from) if video_from is not None else None
         if self._encoded:

@@ -25,10 +25,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aeib.audio import audio_info
+from aeib.audio.formats import SOUNDFILE_INPUTS
 from aeib.errors import AeibError, AudioError
 
-AUDIO_SUFFIXES = (".flac", ".wav", ".aif", ".aiff", ".opus", ".ogg", ".oga", ".mp3")
-"""Audio file extensions the scanner picks up, in order of preference for duplicates."""
+AUDIO_SUFFIXES = SOUNDFILE_INPUTS
+"""Audio file extensions the scanner picks up, in order of preference for duplicates.
+
+Deliberately fewer than ``aeib enhance`` reads: only the formats soundfile decodes itself, whose
+header gives a sample-exact length and whose segments are read sample-exactly, so that the offsets a
+manifest records name the same samples on every machine (FFmpeg-decoded formats can estimate their
+length and decode a segment from a preroll). It also keeps the track list of an existing corpus, and
+with it every dataset built from it, unchanged."""
 
 LAYOUTS = ("auto", "folder", "musdb", "jamendo")
 
