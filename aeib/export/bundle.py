@@ -45,8 +45,9 @@ STYLE_PULLS = {BOARD_MIX_STYLE: 0.4, LIVE_ROOM_STYLE: 0.5}
 :class:`aeib.runtime.bundle.Style`), chosen on the *validation* split of the training data
 (``pairs_v2_final``, 400 examples; docs/TRAINING.md, "Reference-free styles"): for board-mix the
 largest pull of 0.3/0.4/0.5/0.6/1 whose mean loudness-matched mel change on clean (identity)
-examples stays ≤ 1.0 dB (0.85 dB; the full pull of 1 changes them by 3.2 dB: a mean of many songs'
-embeddings is no song's sound); for live-room 0.5, better than 1 there on every measure. Styles
+examples stays ≤ 1.0 dB (0.85 dB; the full pull of 1 changes them by 3.0 dB: a mean of many songs'
+embeddings is no song's sound); for live-room 0.5, better than 1 there on its own
+(room-captured) targets and on clean recordings. Styles
 not named here (data v1's ``clean-live-mix``) are fixed (pull 1)."""
 
 
