@@ -18,7 +18,7 @@ The array API (:mod:`aeib.api`, ``docs/API.md``) is reachable from here and load
 __version__ = "0.1.0"
 
 _API = ("Enhancer", "Result", "apply", "enhance")
-__all__ = ["__version__", *_API]
+__all__ = ["__version__", *_API]  # noqa: PLE0604 (_API is a tuple of str, written once)
 
 
 def __getattr__(name: str):

@@ -16,9 +16,9 @@ from typing import Mapping
 import numpy as np
 
 from aeib.audio import atomic_output
-from aeib.errors import OutputError
 from aeib.dsp.compressor import static_curve_db
 from aeib.dsp.eq import eq_response_db
+from aeib.errors import OutputError
 
 IMAGE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 """Image formats by extension."""

@@ -75,7 +75,7 @@ def main() -> None:
         }
         (args.out / "comparison.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 
-    print(f"| mode | steps | idle budget (s) | wall here (s) | own val loss | "
+    print("| mode | steps | idle budget (s) | wall here (s) | own val loss | "
           + " | ".join(METRICS) + " |")
     print("|---|---|---|---|---|" + "---|" * len(METRICS))
     first = next(iter(result["modes"].values()))

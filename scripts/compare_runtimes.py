@@ -11,7 +11,6 @@ Step 3: python scripts/compare_runtimes.py compare /tmp/rt_a.npz /tmp/rt_b.npz  
 import argparse
 import glob
 import importlib
-import json
 import sys
 from pathlib import Path
 

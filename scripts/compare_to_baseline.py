@@ -47,7 +47,7 @@ def main() -> None:
     scopes = sorted({scope for scope, _ in model}, key=lambda s: (s != "all", not s.startswith("family:"), s))
     scopes = [s for s in scopes if s == "all" or s.startswith(("family:", "mode:"))]
     table, families_won, families = [], 0, 0
-    print(f"| scope | " + " | ".join(f"{m} ({args.model} / {args.baseline})" for m in HEADLINE) + " | all four |")
+    print("| scope | " + " | ".join(f"{m} ({args.model} / {args.baseline})" for m in HEADLINE) + " | all four |")
     print("|---|" + "---|" * (len(HEADLINE) + 1))
     for scope in scopes:
         cells, wins = [], []

@@ -7,8 +7,12 @@ For each strength it prints the mean metrics overall, per family and on identity
 runs/refine/results.json. (The product's refinement is aeib.runtime.refine; this script refines from
 the processed signal's spectrum with Welch, the product from the input's with LongTermSpectrum.)
 """
-import json, sys
+import json
+import os
+import sys
+
 import numpy as np
+
 from aeib.baselines.rule_based import fit_eq, target_curve_db
 from aeib.dsp import CHAIN_SCHEMA, process
 from aeib.dsp.eq import eq_response_db
@@ -18,7 +22,8 @@ from aeib.evaluation.models import RuntimeModelMethod
 from aeib.metrics import TargetScorer
 
 alphas = [float(a) for a in sys.argv[1].split(",")]
-method = RuntimeModelMethod("tflite_models/aeib-small-v3.dynamic-int8.json", "v3"); method.setup()
+method = RuntimeModelMethod("tflite_models/aeib-small-v3.dynamic-int8.json", "v3")
+method.setup()
 rows = {a: [] for a in alphas}
 groups = []
 for ex in open_dataset("data/oof_v2", limit=120):
@@ -44,6 +49,5 @@ for a in alphas:
         idx = [i for i, gs in enumerate(groups) if g in gs]
         res[a][g] = {k: float(np.nanmean([rows[a][i][k] for i in idx])) for k in keys}
     print(a, json.dumps({g: {k: round(v, 3) for k, v in d.items()} for g, d in res[a].items()}))
-import os
 os.makedirs("runs/refine", exist_ok=True)
 json.dump(res, open("runs/refine/results.json", "w"), indent=1)

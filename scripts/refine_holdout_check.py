@@ -6,17 +6,22 @@
 Writes runs/refine/holdout.json and prints the refined model's and Matchering's overall means.
 """
 import json
+import os
+
 import numpy as np
+
 from aeib.baselines.rule_based import fit_eq, target_curve_db
 from aeib.dsp import CHAIN_SCHEMA, process
 from aeib.dsp.eq import eq_response_db
 from aeib.evaluation.datasets import open_dataset
-from aeib.evaluation.methods import chain_output, MatcheringMethod
+from aeib.evaluation.methods import MatcheringMethod, chain_output
 from aeib.evaluation.models import RuntimeModelMethod
 from aeib.metrics import TargetScorer
 
-method = RuntimeModelMethod("tflite_models/aeib-small-v3.dynamic-int8.json", "v3"); method.setup()
-mg = MatcheringMethod(); mg.setup()
+method = RuntimeModelMethod("tflite_models/aeib-small-v3.dynamic-int8.json", "v3")
+method.setup()
+mg = MatcheringMethod()
+mg.setup()
 keys = ["mel_distance_db", "mel_distance_matched_db", "centroid_error_hz", "rms_error_db", "loudness_error_lu"]
 rows = {"input": [], "v3": [], "v3-refine-0.25": [], "matchering": []}
 groups = []
@@ -40,7 +45,6 @@ for name, rs in rows.items():
     for g in ["all", "family:capture", "family:dynamics", "family:level", "family:level-only", "family:tonal", "mode:identity", "kind:gsm"]:
         idx = [i for i, gs in enumerate(groups) if g == "all" or g in gs]
         res[name][g] = {"n": len(idx), **{k: float(np.nanmean([rs[i][k] for i in idx])) for k in keys}}
-import os
 os.makedirs("runs/refine", exist_ok=True)
 json.dump(res, open("runs/refine/holdout.json", "w"), indent=1)
 print(json.dumps(res["v3-refine-0.25"]["all"]), json.dumps(res["matchering"]["all"]))

@@ -1,4 +1,3 @@
-import numpy as np
 import pytest
 
 from aeib.baselines.oracle import OracleConfig, SpectralObjective, oracle_params

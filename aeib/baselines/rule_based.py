@@ -37,7 +37,7 @@ RATIO_GRID = np.geomspace(1.0, 20.0, 13)
 def average_spectrum_db(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
     """Long-term average power spectrum: (frequencies Hz, power dB)."""
     audio = to_mono(audio)
-    import scipy.signal   # here, not at import: aeib enhance --reference reaches this module (start-up time)
+    import scipy.signal  # here, not at import: aeib enhance --reference reaches this module (start-up time)
 
     freqs, power = scipy.signal.welch(audio, sample_rate, nperseg=min(WELCH_SEGMENT, len(audio)))
     return freqs, 10 * np.log10(power + 1e-20)

@@ -8,8 +8,17 @@ import time
 
 from tqdm import tqdm
 
-from aeib.audio import (WRITABLE_SUFFIXES, AtomicAudioWriter, audio_info, check_finite, check_output_path,
-                        header_overstates_length, iter_blocks, output_format, same_file)
+from aeib.audio import (
+    WRITABLE_SUFFIXES,
+    AtomicAudioWriter,
+    audio_info,
+    check_finite,
+    check_output_path,
+    header_overstates_length,
+    iter_blocks,
+    output_format,
+    same_file,
+)
 from aeib.avio import check_bitrate_applies
 from aeib.dsp.processor import MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ
 from aeib.errors import AudioError, OutputError

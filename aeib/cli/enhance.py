@@ -24,8 +24,9 @@ def _plural(count: int, word: str) -> str:
 def _shipped_styles() -> str:
     """The shipped model's styles for the --style help (read from its bundle JSON; empty if unreadable)."""
     try:
-        from aeib.runtime.bundle import default_bundle_json
         import json
+
+        from aeib.runtime.bundle import default_bundle_json
 
         styles = json.loads(default_bundle_json().read_text(encoding="utf-8")).get("styles", {})
         return ", ".join(sorted(styles)) if isinstance(styles, dict) else ""
@@ -212,8 +213,8 @@ def _trajectory(model, result):
 def _enhance_one(model, source: Path, output: Path, params_out: Path | None, plot: Path | None,
                  args: argparse.Namespace, options, progress: bool, report: Path | None = None):
     """Enhance one file and write the side outputs; returns (result, summary lines)."""
-    from aeib.audio import atomic_output
     from aeib.api import Enhancer
+    from aeib.audio import atomic_output
     from aeib.settings import setting_to_json
     from aeib.summary import measure_levels, summary_lines
 

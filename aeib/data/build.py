@@ -46,8 +46,15 @@ from aeib.data.pairs import ExampleSpec, PairConfig, UsableTrack, plan_split, re
 from aeib.data.phone import parametric_phones
 from aeib.data.reverb import family_rooms
 from aeib.data.rooms import RoomConfig, load_or_simulate_rooms
-from aeib.data.shards import (AUDIO_DTYPE, SHARD_FORMAT_VERSION, SIGNALS, encode_meta, read_meta, shard_is_valid,
-                              write_npz)
+from aeib.data.shards import (
+    AUDIO_DTYPE,
+    SHARD_FORMAT_VERSION,
+    SIGNALS,
+    encode_meta,
+    read_meta,
+    shard_is_valid,
+    write_npz,
+)
 from aeib.data.splits import SPLITS, allocate_examples, split_of
 from aeib.data.styles import describe_styles, style_index
 from aeib.dsp import CHAIN_SCHEMA

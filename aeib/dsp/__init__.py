@@ -35,11 +35,11 @@ def _ensure_numba_cache_dir() -> None:
 
 _ensure_numba_cache_dir()
 
-from aeib.dsp.chain import (CHAIN_SCHEMA, DEFAULT_CHAIN, ChainProcessor, build_schema,  # noqa: E402
-                            process, process_normalized)
-from aeib.dsp.eq import EQ_BANDS, NYQUIST_FRACTION, EQBand, band_frequency_cap_hz  # noqa: E402
-from aeib.dsp.processor import Processor, register_processor, registered_processors  # noqa: E402
-from aeib.dsp.schema import ParameterSchema, ParamSpec  # noqa: E402
+# Imported after the cache folder is set (numba reads it when the jitted modules load); E402 is off for this file.
+from aeib.dsp.chain import CHAIN_SCHEMA, DEFAULT_CHAIN, ChainProcessor, build_schema, process, process_normalized
+from aeib.dsp.eq import EQ_BANDS, NYQUIST_FRACTION, EQBand, band_frequency_cap_hz
+from aeib.dsp.processor import Processor, register_processor, registered_processors
+from aeib.dsp.schema import ParameterSchema, ParamSpec
 
 __all__ = [
     "CHAIN_SCHEMA",

@@ -237,7 +237,7 @@ def _check_triplet(folder: Path, name: str, files: dict[str, Path]) -> set[int]:
         infos = {role: audio_info(files[role]) for role in TRIPLET_ROLES}
     except AudioError as exc:
         raise DataError(f"{refuse}: {exc}") from None
-    for role, info in infos.items():
+    for info in infos.values():
         if not MIN_SAMPLE_RATE_HZ <= info.sample_rate <= MAX_SAMPLE_RATE_HZ:
             raise DataError(f"{refuse}: {info.path.name} is at {info.sample_rate} Hz, outside the supported "
                             f"{MIN_SAMPLE_RATE_HZ}–{MAX_SAMPLE_RATE_HZ} Hz")

@@ -27,9 +27,9 @@ from aeib.audio import resample
 from aeib.data.manifest import file_sha256
 from aeib.dsp import CHAIN_SCHEMA
 from aeib.errors import AeibError
-from aeib.jsonio import read_json
 from aeib.evaluation.datasets import EvalExample
 from aeib.evaluation.methods import Method, MethodOutput, Shared, chain_output
+from aeib.jsonio import read_json
 
 KERAS_CHECKPOINTS = ("best.keras", "last.keras")
 """Files looked for, in this order, when a Keras model is given as a folder."""

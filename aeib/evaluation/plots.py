@@ -19,8 +19,8 @@ import scipy.signal
 
 from aeib.audio import atomic_output
 from aeib.evaluation.inversion import inversion_points, probe_frequencies
-from aeib.evaluation.summary import ALL_SCOPE, METRIC_LABELS, SummaryRow
 from aeib.evaluation.runner import SETTINGS_METRIC, EvaluationResult
+from aeib.evaluation.summary import ALL_SCOPE, METRIC_LABELS, SummaryRow
 from aeib.metrics import METRICS
 
 SPECTRUM_FFT = 4096

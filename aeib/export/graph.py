@@ -29,7 +29,6 @@ from aeib.contract import RAW_INPUT_NAME
 from aeib.features import LogMelSpec, hann_window, mel_filterbank
 from aeib.model.config import ModelConfig
 
-
 MEL_SCALE = 2.0 ** 14
 """Scale of the in-graph mel matrix and floor (a power of two: exact in float32)."""
 

@@ -19,8 +19,14 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from aeib.export.bundle import (builtin_styles, bundle_metadata, check_name, install_default, prepare_out_dir,
-                                write_bundle)
+from aeib.export.bundle import (
+    builtin_styles,
+    bundle_metadata,
+    check_name,
+    install_default,
+    prepare_out_dir,
+    write_bundle,
+)
 from aeib.export.config import CROSS_RUNTIME_TOLERANCES, NOT_RECOMMENDED, ExportConfig, ExportError, is_raw
 from aeib.export.data import Windows, check_data_dir, features, generated_windows, manifest_sha256, shard_windows
 from aeib.export.parity import parity_report

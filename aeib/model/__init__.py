@@ -26,7 +26,7 @@ _EXPORTS = {
     "load_keras_model": "aeib.model.saving",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted(_EXPORTS)  # noqa: PLE0605 (a list of the lazily loaded names, written once)
 
 
 def __getattr__(name: str):

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from aeib.errors import AeibError
-from aeib.jsonio import read_json
 from aeib.features import DEFAULT_SPEC, LogMelSpec
+from aeib.jsonio import read_json
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "training" / "configs"
 """Where named configurations (``tiny``, ``small``, ``big``) live in a source checkout."""
@@ -226,7 +226,7 @@ class ModelConfig:
         _require(isinstance(self.sample_rate, int) and self.sample_rate > 0,
                  f"sample_rate must be a positive integer, got {self.sample_rate}")
         try:
-            self.log_mel_spec  # validates the front end against the sample rate
+            _ = self.log_mel_spec  # validates the front end against the sample rate
         except ValueError as exc:
             raise ConfigError(f"invalid frontend: {exc}") from None
         crop = self.crop_samples

@@ -25,11 +25,20 @@ import numpy as np
 
 from aeib.audio import AudioInfo, check_finite
 from aeib.errors import AudioError, ParameterError
-from aeib.runtime.errors import WarnFn, default_warn
 from aeib.runtime.bundle import Style
+from aeib.runtime.errors import WarnFn, default_warn
 from aeib.runtime.model import AnalyzerModel
-from aeib.runtime.windows import (ArrayAudio, hop_starts, level_dbfs, mono_float32, read_model_window, source_blocks,
-                                  source_info, spread_starts, window_frames)
+from aeib.runtime.windows import (
+    ArrayAudio,
+    hop_starts,
+    level_dbfs,
+    mono_float32,
+    read_model_window,
+    source_blocks,
+    source_info,
+    spread_starts,
+    window_frames,
+)
 
 
 @dataclass(frozen=True)

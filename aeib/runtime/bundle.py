@@ -14,8 +14,14 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from aeib.contract import (BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, INPUT_NAMES, OUTPUT_NAMES, RAW_INPUT_NAMES,
-                           SIGNATURE_KEY)
+from aeib.contract import (
+    BUNDLE_FORMAT,
+    BUNDLE_FORMAT_VERSION,
+    INPUT_NAMES,
+    OUTPUT_NAMES,
+    RAW_INPUT_NAMES,
+    SIGNATURE_KEY,
+)
 from aeib.dsp import CHAIN_SCHEMA
 from aeib.dsp.schema import ParameterSchema
 from aeib.errors import ParameterError

@@ -34,8 +34,8 @@ from aeib.runtime.analysis import AnalysisOptions, FileAnalysis, analyze_file, r
 from aeib.runtime.bundle import Style
 from aeib.runtime.errors import WarnFn, default_warn
 from aeib.runtime.model import AnalyzerModel
-from aeib.runtime.spectrum import LongTermSpectrum
 from aeib.runtime.render import Loudness, make_plan
+from aeib.runtime.spectrum import LongTermSpectrum
 from aeib.settings import Setting, params_to_json, parse_params
 
 BLOCK_FRAMES = 1 << 16

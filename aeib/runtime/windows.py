@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import math
 import os
-
-import numpy as np
-
 from pathlib import Path
 from typing import Iterator
+
+import numpy as np
 
 from aeib.audio import AudioInfo, audio_info, iter_blocks, read_frames, resample
 

@@ -6,7 +6,7 @@ import soundfile as sf
 from scipy import signal
 
 from aeib.data.corpus import CorpusError
-from aeib.data.irs import IRBank, ImpulseResponse, convolve_causal, load_ir_dir, normalize_energy, trim_causal
+from aeib.data.irs import ImpulseResponse, IRBank, convolve_causal, load_ir_dir, normalize_energy, trim_causal
 from aeib.data.phone import PhoneResponse, apply_agc, crowd_noise, parametric_phones
 
 

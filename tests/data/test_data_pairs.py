@@ -7,7 +7,7 @@ import pytest
 
 from aeib.data.build import prepare_tracks
 from aeib.data.corpus import scan_corpus
-from aeib.data.irs import IRBank, ImpulseResponse, convolve_causal
+from aeib.data.irs import ImpulseResponse, IRBank, convolve_causal
 from aeib.data.pairs import PairConfig, load_segment, plan_split, render_example, segment_ranges, source_gain_db
 from aeib.data.phone import parametric_phones
 from aeib.dsp import process

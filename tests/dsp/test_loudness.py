@@ -6,9 +6,18 @@ import pytest
 import scipy.signal
 
 from aeib.dsp import process
-from aeib.dsp.loudness import (DEFAULT_TARGET_LUFS, LIMITER_HEADROOM_DB, MAX_GAIN_DB, LoudnessMeter, LoudnessStage,
-                               apply_gain_db, gain_to_target_db, integrated_loudness_lufs, loudness_gain_db,
-                               true_peak_dbtp)
+from aeib.dsp.loudness import (
+    DEFAULT_TARGET_LUFS,
+    LIMITER_HEADROOM_DB,
+    MAX_GAIN_DB,
+    LoudnessMeter,
+    LoudnessStage,
+    apply_gain_db,
+    gain_to_target_db,
+    integrated_loudness_lufs,
+    loudness_gain_db,
+    true_peak_dbtp,
+)
 from tests.conftest import music_like
 
 

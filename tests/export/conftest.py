@@ -19,10 +19,10 @@ from tests.export.tiny_data import EXPORT_CONFIG, write_shards  # noqa: E402
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory):
     """A run folder with a random-weight tiny analyzer (``analyzer.keras``) and its ``config.json``."""
+    import keras
+
     from aeib.model.analyzer import build_analyzer
     from aeib.model.config import ModelConfig
-
-    import keras
 
     keras.utils.set_random_seed(0)  # the same random weights every run
     config = ModelConfig.load("tiny")

@@ -2,8 +2,7 @@
 
 import numpy as np
 
-from aeib.export.bundle import (BOARD_MIX_STYLE, DEFAULT_STYLE, LIVE_ROOM_STYLE, STYLE_PULLS, builtin_styles,
-                                style_entry)
+from aeib.export.bundle import BOARD_MIX_STYLE, DEFAULT_STYLE, LIVE_ROOM_STYLE, STYLE_PULLS, builtin_styles, style_entry
 
 
 def test_v2_styles_are_the_mean_embeddings_of_each_kind_of_reference():

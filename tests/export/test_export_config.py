@@ -4,8 +4,14 @@ import json
 
 import pytest
 
-from aeib.export.config import (DEFAULT_CONFIG_PATH, PARITY_TOLERANCES, VARIANTS, ExportConfig, ExportError,
-                                parse_variants)
+from aeib.export.config import (
+    DEFAULT_CONFIG_PATH,
+    PARITY_TOLERANCES,
+    VARIANTS,
+    ExportConfig,
+    ExportError,
+    parse_variants,
+)
 
 
 def test_default_file_matches_the_built_in_defaults():

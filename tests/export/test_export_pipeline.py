@@ -13,7 +13,6 @@ from aeib.export.config import PARITY_TOLERANCES, VARIANTS
 from aeib.export.tflite_model import TfliteAnalyzer
 from aeib.features import LogMelSpec
 from aeib.model.config import ModelConfig
-
 from tests.export.tiny_data import EXPORT_CONFIG
 
 TINY = ModelConfig.load("tiny")

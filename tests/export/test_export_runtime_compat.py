@@ -7,8 +7,13 @@ from tensorflow.lite.python import schema_util
 
 from aeib.export.config import CROSS_RUNTIME_TOLERANCES
 from aeib.export.convert import runtime_requirements
-from aeib.runtime.tflite_info import (OLDEST_SUPPORTED_RUNTIME, FlatbufferError, needs_newer_runtime,
-                                      read_tflite_info, version_tuple)
+from aeib.runtime.tflite_info import (
+    OLDEST_SUPPORTED_RUNTIME,
+    FlatbufferError,
+    needs_newer_runtime,
+    read_tflite_info,
+    version_tuple,
+)
 
 FULLY_CONNECTED_PER_CHANNEL_HYBRID = 12
 """FULLY_CONNECTED version of TF ≥ 2.17's per-channel dynamic-range kernels (not in tflite-runtime 2.14)."""

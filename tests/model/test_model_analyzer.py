@@ -129,4 +129,4 @@ def test_enhancer_with_a_prior_weight_carries_the_prior(tiny_config):
 
     config = dataclasses.replace(tiny_config, loss=dataclasses.replace(tiny_config.loss, prior_weight=0.1))
     names = [layer.name for layer in build_enhancer(config).layers]
-    assert "neutral_prior" in names and "neutral_prior" not in [l.name for l in build_enhancer(tiny_config).layers]
+    assert "neutral_prior" in names and "neutral_prior" not in [layer.name for layer in build_enhancer(tiny_config).layers]

@@ -5,9 +5,9 @@ import pytest
 import tensorflow as tf
 
 from aeib.dsp import CHAIN_SCHEMA, process
+from aeib.dsp.compressor import static_gain_reduction_db as numpy_static_gain_reduction_db
 from aeib.model.autodiff_dsp import AutodiffDspLayer, apply_chain, denormalize, fft_size, static_gain_reduction_db
 from aeib.model.autodiff_eq import EQ_TAIL_S
-from aeib.dsp.compressor import static_gain_reduction_db as numpy_static_gain_reduction_db
 
 RATIO, MAKEUP = CHAIN_SCHEMA.index("comp.ratio"), CHAIN_SCHEMA.index("comp.makeup_db")
 

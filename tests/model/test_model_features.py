@@ -6,8 +6,16 @@ import sys
 import numpy as np
 import pytest
 
-from aeib.features import (LogMelSpec, dft_kernels, frame_signal, hann_window, hz_to_mel, log_mel_spectrogram,
-                           mel_filterbank, mel_to_hz)
+from aeib.features import (
+    LogMelSpec,
+    dft_kernels,
+    frame_signal,
+    hann_window,
+    hz_to_mel,
+    log_mel_spectrogram,
+    mel_filterbank,
+    mel_to_hz,
+)
 
 
 def test_features_module_does_not_import_tensorflow():

@@ -27,9 +27,20 @@ import pytest
 import soundfile as sf
 
 from aeib.audio import WRITABLE_SUFFIXES
-from tests.reliability.harness import (AEIB, INPUT_BUILDERS, REPO, SENTINEL, assert_audio_like, assert_clean_failure,
-                                       assert_clean_success, limit_file_size, run_inprocess,
-                                       run_subprocess, snapshot, unwritable_folder)
+from tests.reliability.harness import (
+    AEIB,
+    INPUT_BUILDERS,
+    REPO,
+    SENTINEL,
+    assert_audio_like,
+    assert_clean_failure,
+    assert_clean_success,
+    limit_file_size,
+    run_inprocess,
+    run_subprocess,
+    snapshot,
+    unwritable_folder,
+)
 
 OK = None
 """Expectation meaning "processed correctly" (otherwise: a fragment of the one error line)."""

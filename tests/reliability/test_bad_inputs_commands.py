@@ -23,8 +23,17 @@ import soundfile as sf
 
 from aeib.errors import AeibError
 from aeib.jsonio import parse_json, read_json
-from tests.reliability.harness import (INPUT_BUILDERS, REPO, SENTINEL, assert_clean_failure, assert_clean_success,
-                                       limit_file_size, run_inprocess, run_subprocess, snapshot)
+from tests.reliability.harness import (
+    INPUT_BUILDERS,
+    REPO,
+    SENTINEL,
+    assert_clean_failure,
+    assert_clean_success,
+    limit_file_size,
+    run_inprocess,
+    run_subprocess,
+    snapshot,
+)
 
 RATE = 16_000
 DEEP = "[" * 100_000
@@ -540,6 +549,6 @@ def test_no_subcommand_exits_70_on_any_hostile_folder(tmp_path):
     assert len(results) == len(argvs)
     bad = [(argv, code, err) for argv, code, err in results
            if code == 70 or "Traceback" in err or "internal error" in err
-           or (code != 0 and len([l for l in err.splitlines() if l.startswith("aeib: error:")]) != 1)]
+           or (code != 0 and len([line for line in err.splitlines() if line.startswith("aeib: error:")]) != 1)]
     assert not bad, bad[:5]
     assert not report["tensorflow"], "a hostile case reached TensorFlow instead of being refused first"

@@ -18,6 +18,7 @@ longer hunt.
 from __future__ import annotations
 
 import os
+
 import numpy as np
 import scipy.signal
 from hypothesis import HealthCheck, given, settings

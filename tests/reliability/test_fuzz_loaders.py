@@ -12,10 +12,10 @@ longer hunt.
 
 from __future__ import annotations
 
-import os
 import io
 import json
 import math
+import os
 import tempfile
 from pathlib import Path
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from aeib.dsp import CHAIN_SCHEMA
-from aeib.runtime import load_model, read_bundle
 from aeib.runtime import bundle as bundle_module
+from aeib.runtime import load_model, read_bundle
 from aeib.runtime.errors import ModelError
 from tests.conftest import music_like
 
