@@ -16,7 +16,8 @@ def _ensure_numba_cache_dir() -> None:
     import numba
     from numba.misc.appdirs import AppDirs
 
-    if numba.config.CACHE_DIR:
+    # numba.config sets its settings as module globals at run time, so type checkers do not see them.
+    if numba.config.CACHE_DIR:  # type: ignore[attr-defined]
         return
 
     def can_create_in(folder: str) -> bool:
@@ -27,10 +28,14 @@ def _ensure_numba_cache_dir() -> None:
             folder = parent
         return os.access(folder, os.W_OK | os.X_OK)
 
+    def user_cache_dir() -> str:
+        return str(AppDirs(appname="numba", appauthor=False).user_cache_dir)  # type: ignore[no-untyped-call]
+
     here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
-    if not (can_create_in(here) or can_create_in(AppDirs(appname="numba", appauthor=False).user_cache_dir)):
+    if not (can_create_in(here) or can_create_in(user_cache_dir())):
         user = os.getuid() if hasattr(os, "getuid") else "user"
-        numba.config.CACHE_DIR = os.path.join(tempfile.gettempdir(), f"aeib-numba-{user}")
+        cache_dir = os.path.join(tempfile.gettempdir(), f"aeib-numba-{user}")
+        numba.config.CACHE_DIR = cache_dir  # type: ignore[attr-defined]
 
 
 _ensure_numba_cache_dir()

@@ -18,13 +18,13 @@ PIPELINED_SECTIONS = 6
 
 
 @numba.njit(nogil=True, inline="always")
-def _biquad(v, sos, s, z0, z1):
+def _biquad(v: float, sos: np.ndarray, s: int, z0: float, z1: float) -> tuple[float, float, float]:
     y = sos[s, 0] * v + z0
     return y, sos[s, 1] * v - sos[s, 4] * y + z1, sos[s, 2] * v - sos[s, 5] * y
 
 
 @numba.njit(cache=True, nogil=True)
-def _cascade6(x, sos, zi, out):
+def _cascade6(x: np.ndarray, sos: np.ndarray, zi: np.ndarray, out: np.ndarray) -> None:
     """Six-section cascade over x: float64[samples, channels]; updates zi[6, channels, 2] in place."""
     n = x.shape[0]
     for c in range(x.shape[1]):
@@ -70,7 +70,7 @@ def _cascade6(x, sos, zi, out):
 
 
 @numba.njit(cache=True, nogil=True)
-def _cascade(x, sos, zi, out):
+def _cascade(x: np.ndarray, sos: np.ndarray, zi: np.ndarray, out: np.ndarray) -> None:
     """Any number of sections, section after section per sample (sosfilt's order of operations)."""
     for c in range(x.shape[1]):
         for k in range(x.shape[0]):

@@ -17,7 +17,7 @@ Streaming use (output identical to the whole-signal call when parameters are fix
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -158,6 +158,6 @@ def process(audio: np.ndarray, sample_rate: float, params: Params = None, *,
     return chain.process_block(audio)
 
 
-def process_normalized(audio: np.ndarray, sample_rate: float, params01: np.ndarray, **kwargs) -> np.ndarray:
+def process_normalized(audio: np.ndarray, sample_rate: float, params01: np.ndarray, **kwargs: Any) -> np.ndarray:
     """Like :func:`process`, with the setting given as a normalized [0, 1] vector (network output)."""
     return process(audio, sample_rate, CHAIN_SCHEMA.denormalize(params01), **kwargs)

@@ -63,7 +63,8 @@ def static_curve_db(level_db: np.ndarray, params: Mapping[str, float]) -> np.nda
     reduction = static_gain_reduction_db(
         level_db, params["comp.threshold_db"], params["comp.ratio"], params["comp.knee_db"]
     )
-    return np.asarray(level_db) + reduction + params["comp.makeup_db"]
+    level: np.ndarray = np.asarray(level_db) + reduction + params["comp.makeup_db"]
+    return level
 
 
 def time_constant_coef(time_ms: float, sample_rate: float) -> float:
@@ -72,7 +73,7 @@ def time_constant_coef(time_ms: float, sample_rate: float) -> float:
 
 
 @numba.njit(cache=True, nogil=True)
-def channel_peak(block):
+def channel_peak(block: np.ndarray) -> np.ndarray:
     """Largest |sample| across channels for each sample of float64[samples, channels]."""
     n, channels = block.shape
     peak = np.empty(n)
@@ -90,11 +91,13 @@ def channel_peak(block):
 
 def detector_level_db(block: np.ndarray) -> np.ndarray:
     """Stereo-linked instantaneous level: dBFS of the loudest channel per sample, float64[samples]."""
-    return _DB_PER_NEPER * np.log(np.maximum(channel_peak(block), _LEVEL_FLOOR))
+    level: np.ndarray = _DB_PER_NEPER * np.log(np.maximum(channel_peak(block), _LEVEL_FLOOR))
+    return level
 
 
 @numba.njit(cache=True, nogil=True)
-def _smoothed_gain_db(level_db, threshold_db, ratio, knee_db, attack_coef, release_coef, state_db, out):
+def _smoothed_gain_db(level_db: np.ndarray, threshold_db: float, ratio: float, knee_db: float, attack_coef: float,
+                      release_coef: float, state_db: float, out: np.ndarray) -> float:
     """Static curve + attack/release smoothing per sample; writes the smoothed reduction, returns the state.
 
     Same formulas as :func:`static_gain_reduction_db`, fused with the ballistics in one pass.
@@ -118,7 +121,7 @@ def _smoothed_gain_db(level_db, threshold_db, ratio, knee_db, attack_coef, relea
 
 
 @numba.njit(cache=True, nogil=True)
-def _apply_gain(block, gain, out):
+def _apply_gain(block: np.ndarray, gain: np.ndarray, out: np.ndarray) -> None:
     """out[i, c] = block[i, c] · gain[i]."""
     if block.shape[1] == 2:
         for i in range(block.shape[0]):

@@ -12,12 +12,24 @@ Nothing is imported: the module works on any type that supports ``+ - * /`` with
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 BAND_KINDS = ("low_shelf", "peak", "high_shelf")
 """The cookbook filters the EQ uses."""
 
-T = TypeVar("T")
+T = TypeVar("T", bound="Arithmetic")
+
+
+class Arithmetic(Protocol):
+    """What the formulas need of a term: ``+ - * /`` with its own type and with Python floats (float, tensor)."""
+
+    def __add__(self: T, other: T | float, /) -> T: ...
+    def __radd__(self: T, other: float, /) -> T: ...
+    def __sub__(self: T, other: T | float, /) -> T: ...
+    def __rsub__(self: T, other: float, /) -> T: ...
+    def __mul__(self: T, other: T | float, /) -> T: ...
+    def __rmul__(self: T, other: float, /) -> T: ...
+    def __truediv__(self: T, other: T | float, /) -> T: ...
 
 
 def biquad_coefficients(kind: str, cos_w0: T, alpha: T, amp: T, sqrt_amp: T) -> tuple[T, T, T, T, T, T]:

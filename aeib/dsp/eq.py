@@ -146,7 +146,8 @@ def eq_response_db(params: Mapping[str, float], sample_rate: float, freqs_hz: np
     sos = eq_sos(params, sample_rate)
     z = np.exp(-2j * np.pi * np.asarray(freqs_hz, dtype=np.float64) / sample_rate)[:, None]  # z⁻¹ on the unit circle
     h = np.prod((sos[:, 0] + sos[:, 1] * z + sos[:, 2] * z * z) / (sos[:, 3] + sos[:, 4] * z + sos[:, 5] * z * z), axis=1)
-    return 20.0 * np.log10(np.maximum(np.abs(h), 1e-12))
+    response_db: np.ndarray = 20.0 * np.log10(np.maximum(np.abs(h), 1e-12))
+    return response_db
 
 
 @register_processor

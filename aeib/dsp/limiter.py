@@ -19,7 +19,7 @@ RELEASE_MS = 50.0
 
 
 @numba.njit(cache=True, nogil=True)
-def _limit(block, ceiling, release_coef, state, out):
+def _limit(block: np.ndarray, ceiling: float, release_coef: float, state: float, out: np.ndarray) -> float:
     """Limit float64[samples, channels] into ``out``; returns the final gain state."""
     g = state
     n, channels = block.shape
@@ -37,7 +37,7 @@ def _limit(block, ceiling, release_coef, state, out):
 
 
 @numba.njit(cache=True, nogil=True)
-def _exceeds(block, ceiling):
+def _exceeds(block: np.ndarray, ceiling: float) -> bool:
     """True if any |sample| of the block is above ``ceiling``."""
     flat = block.ravel()
     for i in range(flat.shape[0]):

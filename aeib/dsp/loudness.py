@@ -385,9 +385,11 @@ def apply_gain_db(audio: np.ndarray, gain_db: float) -> np.ndarray:
     """``audio · 10^(gain_db / 20)`` in the input's float dtype; exactly ``audio`` (a copy) for 0 dB."""
     audio = np.asarray(audio)
     if gain_db == 0.0:
-        return audio.copy()
-    return (audio * 10.0 ** (gain_db / 20.0)).astype(audio.dtype if np.issubdtype(audio.dtype, np.floating)
-                                                     else np.float64)
+        unchanged: np.ndarray = audio.copy()
+        return unchanged
+    dtype = audio.dtype if np.issubdtype(audio.dtype, np.floating) else np.float64
+    gained: np.ndarray = (audio * 10.0 ** (gain_db / 20.0)).astype(dtype)
+    return gained
 
 
 class LoudnessStage:
@@ -452,7 +454,8 @@ class LoudnessStage:
         if not self.following:
             if self.initial_gain_db == 0.0:
                 return block
-            return block * 10.0 ** (self.initial_gain_db / 20.0)
+            gained: np.ndarray = block * 10.0 ** (self.initial_gain_db / 20.0)
+            return gained
         out = np.empty_like(block)
         start = 0
         while start < block.shape[0]:
@@ -469,6 +472,7 @@ class LoudnessStage:
         return out
 
     def _observe(self, piece: np.ndarray) -> None:
+        assert self._sos is not None  # only called while following
         filtered, self._zi = sos_filter(self._sos, piece, self._zi)
         self._hop_energy += float(np.sum(np.square(filtered) @ self._weights))
         if piece.size:
@@ -486,6 +490,7 @@ class LoudnessStage:
         if short_term < ABSOLUTE_GATE_LUFS:  # silence or a pause: hold the gain
             return
         peak = max(self._peaks)
+        assert self.target_lufs is not None  # only called while following
         wanted = gain_to_target_db(short_term, 20.0 * math.log10(peak) if peak > 0 else -math.inf,
                                    self.target_lufs, true_peak_ceiling_dbtp=self.true_peak_ceiling_dbtp,
                                    max_gain_db=self.max_gain_db)

@@ -17,7 +17,7 @@ import json
 import math
 import reprlib
 from dataclasses import asdict, dataclass, field
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -27,9 +27,9 @@ SCHEMA_FORMAT_VERSION = 1
 _SCALES = ("lin", "log")
 
 
-def _frozen(values: list, dtype: type) -> np.ndarray:
+def _frozen(values: Sequence[float], dtype: type) -> np.ndarray:
     """A read-only array of ``values``."""
-    array = np.array(values, dtype=dtype)
+    array: np.ndarray = np.array(values, dtype=dtype)
     array.flags.writeable = False
     return array
 
@@ -166,7 +166,7 @@ class ParameterSchema:
     def __len__(self) -> int:
         return len(self._specs)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[ParamSpec]:
         return iter(self._specs)
 
     def __getitem__(self, name: str) -> ParamSpec:
@@ -336,7 +336,7 @@ class ParameterSchema:
             raise ParameterError(f"expected a last axis of {len(self)} parameters, got shape {array.shape}")
 
     # -- serialization --------------------------------------------------------------------------
-    def to_json_dict(self) -> dict:
+    def to_json_dict(self) -> dict[str, Any]:
         """A JSON-ready description of the schema (used by `aeib params --json` and export metadata)."""
         parameters = [{k: v for k, v in asdict(spec).items() if k != "neutral"} for spec in self._specs]
         return {"format_version": SCHEMA_FORMAT_VERSION, "parameters": parameters}
@@ -345,7 +345,7 @@ class ParameterSchema:
         return json.dumps(self.to_json_dict(), indent=indent)
 
     @classmethod
-    def from_json_dict(cls, data: Mapping) -> "ParameterSchema":
+    def from_json_dict(cls, data: Mapping[str, Any]) -> "ParameterSchema":
         """Rebuild a schema from :meth:`to_json_dict` output.
 
         Raises:
