@@ -17,9 +17,9 @@ than :attr:`AnalysisOptions.relative_silence_db` below the loudest window analys
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from aeib.runtime.bundle import Style
 from aeib.runtime.errors import WarnFn, default_warn
 from aeib.runtime.model import AnalyzerModel
 from aeib.runtime.windows import (
-    ArrayAudio,
+    AudioSource,
     hop_starts,
     level_dbfs,
     mono_float32,
@@ -125,7 +125,9 @@ class FileAnalysis:
         :attr:`params01` everywhere)."""
         times = np.asarray(time_s, dtype=np.float64)
         if self.trajectory01 is None:
-            return np.broadcast_to(self.params01, times.shape + self.params01.shape).copy()
+            held: np.ndarray = np.broadcast_to(self.params01, times.shape + self.params01.shape).copy()
+            return held
+        assert self.times_s is not None  # set together with trajectory01
         return np.stack([np.interp(times, self.times_s, column) for column in self.trajectory01.T], axis=-1)
 
 
@@ -136,9 +138,10 @@ def _check_long_enough(info: AudioInfo, model: AnalyzerModel, what: str) -> None
                          f"the analyzer needs at least {model.min_samples / model.sample_rate * 1000:.0f} ms)")
 
 
-def _scan_loudest(source, info: AudioInfo, window: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+def _scan_loudest(source: AudioSource, info: AudioInfo, window: int, count: int) -> tuple[np.ndarray, np.ndarray]:
     """Stream the whole file in window-sized blocks; the ``count`` loudest blocks' starts and levels."""
-    starts, levels = [], []
+    starts: list[int] = []
+    levels: list[float] = []
     start = 0
     for block in source_blocks(source, window):
         check_finite(block, info.path)
@@ -149,17 +152,21 @@ def _scan_loudest(source, info: AudioInfo, window: int, count: int) -> tuple[np.
     return np.asarray(starts, dtype=np.int64)[np.sort(order)], np.asarray(levels)[np.sort(order)]
 
 
-def _run_windows(model: AnalyzerModel, source, info: AudioInfo, starts: np.ndarray, window: int,
-                 reference_embedding: np.ndarray | None, options: AnalysisOptions,
-                 embed: bool = False) -> list[tuple[int, float, float, np.ndarray | None]]:
+Row = tuple[int, float, float, "np.ndarray | None"]
+"""One analysed window: (start frame, seconds read, level dBFS, model output or None)."""
+
+
+def _run_windows(model: AnalyzerModel, source: AudioSource, info: AudioInfo, starts: np.ndarray, window: int,
+                 reference_embedding: np.ndarray | Style | None, options: AnalysisOptions,
+                 embed: bool = False) -> list[Row]:
     """(start, seconds, level, output) per window; output is params01 (or the embedding if ``embed``)
     for windows above the absolute silence threshold, None otherwise."""
-    rows = []
+    rows: list[Row] = []
     for start in starts:
         audio = read_model_window(source, info, int(start), window, model.sample_rate)
         check_finite(audio, info.path)
         level = level_dbfs(audio)
-        output = None
+        output: np.ndarray | None = None
         if level >= options.silence_dbfs:
             params01, embedding = model.run_toward(model.features(audio), reference_embedding)
             output = embedding if embed else params01
@@ -167,7 +174,7 @@ def _run_windows(model: AnalyzerModel, source, info: AudioInfo, starts: np.ndarr
     return rows
 
 
-def _select(rows, options: AnalysisOptions) -> np.ndarray:
+def _select(rows: Sequence[Row], options: AnalysisOptions) -> np.ndarray:
     """Boolean mask of rows loud enough (absolute and relative thresholds)."""
     levels = np.array([row[2] for row in rows])
     loudest = levels.max() if levels.size else -math.inf
@@ -182,7 +189,9 @@ def _silence_message(what: str, path: Path, loudest_dbfs: float, options: Analys
             f"below the {options.silence_dbfs:.0f} dBFS analysis threshold)")
 
 
-def _fixed_rows(model, source, info, window, reference_embedding, options, embed=False):
+def _fixed_rows(model: AnalyzerModel, source: AudioSource, info: AudioInfo, window: int,
+                reference_embedding: np.ndarray | Style | None, options: AnalysisOptions,
+                embed: bool = False) -> tuple[list[Row], np.ndarray, float]:
     """Rows of the spread windows; if all are near-silent, the loudest blocks of a full scan."""
     rate = info.sample_rate
     starts = spread_starts(info.frames, window, int(options.spacing_s * rate), options.max_windows)
@@ -199,12 +208,12 @@ def _fixed_rows(model, source, info, window, reference_embedding, options, embed
     return rows, used, loudest
 
 
-def _results(rows, used, rate: int) -> list[WindowResult]:
+def _results(rows: Sequence[Row], used: np.ndarray, rate: int) -> list[WindowResult]:
     return [WindowResult(start / rate, seconds, level, bool(flag), out)
             for (start, seconds, level, out), flag in zip(rows, used)]
 
 
-def _open_for_analysis(model: AnalyzerModel, path: str | os.PathLike | ArrayAudio, role: str, warn: WarnFn,
+def _open_for_analysis(model: AnalyzerModel, path: AudioSource, role: str, warn: WarnFn,
                        short_note: str) -> tuple[AudioInfo, int, bool]:
     """Checks shared by input and reference analysis: the file's info, its window length in its own
     frames, and whether it is shorter than one window (warned about, ending with ``short_note``)."""
@@ -221,7 +230,7 @@ def _open_for_analysis(model: AnalyzerModel, path: str | os.PathLike | ArrayAudi
     return info, window, short
 
 
-def analyze_file(model: AnalyzerModel, path: str | os.PathLike | ArrayAudio, reference_embedding: np.ndarray | Style,
+def analyze_file(model: AnalyzerModel, path: AudioSource, reference_embedding: np.ndarray | Style,
                  adaptive: bool = False, options: AnalysisOptions = AnalysisOptions(),
                  warn: WarnFn | None = None) -> FileAnalysis:
     """Predict the chain setting for a whole file (any rate, channels, length ≥ one frame).
@@ -259,7 +268,8 @@ def analyze_file(model: AnalyzerModel, path: str | os.PathLike | ArrayAudio, ref
         message = _silence_message("input", info.path, loudest, options)
         return FileAnalysis(windows, neutral01, silent=True, short=short, silence_message=message)
 
-    predictions = np.stack([w.params01 for w in windows if w.used]).astype(np.float64)
+    # A used window always has a prediction (_select): the None test only narrows the type.
+    predictions = np.stack([w.params01 for w in windows if w.used and w.params01 is not None]).astype(np.float64)
     combined = np.median(predictions, axis=0)
     if not adaptive:
         return FileAnalysis(windows, combined, short=short)
@@ -274,7 +284,7 @@ def analyze_file(model: AnalyzerModel, path: str | os.PathLike | ArrayAudio, ref
     return FileAnalysis(windows, combined, short=short, times_s=centres_s, trajectory01=np.clip(smoothed, 0.0, 1.0))
 
 
-def reference_embedding_from_file(model: AnalyzerModel, path: str | os.PathLike | ArrayAudio,
+def reference_embedding_from_file(model: AnalyzerModel, path: AudioSource,
                                   options: AnalysisOptions = AnalysisOptions(),
                                   warn: WarnFn | None = None) -> np.ndarray:
     """Embedding of a reference recording: the per-dimension median over its loud windows.
@@ -294,5 +304,6 @@ def reference_embedding_from_file(model: AnalyzerModel, path: str | os.PathLike 
     if not used.any():
         raise AudioError(_silence_message("reference", info.path, loudest, options)
                          + "; give a reference with music in it")
-    embeddings = np.stack([row[3] for row, flag in zip(rows, used) if flag])
-    return np.median(embeddings, axis=0).astype(np.float32)
+    embeddings = np.stack([row[3] for row, flag in zip(rows, used) if flag and row[3] is not None])  # used: not None
+    embedding: np.ndarray = np.median(embeddings, axis=0).astype(np.float32)
+    return embedding

@@ -23,6 +23,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 from tqdm import tqdm
@@ -36,6 +37,7 @@ from aeib.runtime.errors import WarnFn, default_warn
 from aeib.runtime.model import AnalyzerModel
 from aeib.runtime.render import Loudness, make_plan
 from aeib.runtime.spectrum import LongTermSpectrum
+from aeib.runtime.windows import AudioSource
 from aeib.settings import Setting, params_to_json, parse_params
 
 BLOCK_FRAMES = 1 << 16
@@ -79,8 +81,9 @@ def rounded_setting(model: AnalyzerModel, params01: np.ndarray) -> dict[str, flo
     return parse_params(json.loads(params_to_json(physical, model.schema)), "predicted setting", model.schema)
 
 
-def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source, reference=None,
-                      adaptive: bool = False, refine: float | None = None) -> dict[str, float]:
+def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source: AudioSource,
+                      reference: AudioSource | None = None, adaptive: bool = False,
+                      refine: float | None = None) -> dict[str, float]:
     """The setting to run: the analyzer's, with a reference refined toward its spectrum.
 
     Args:
@@ -106,7 +109,7 @@ def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source, refe
     return rounded_setting(model, model.schema.normalize(model.schema.to_vector(refined)))
 
 
-def target_embedding(model: AnalyzerModel, reference: str | os.PathLike | None = None, style: str | None = None,
+def target_embedding(model: AnalyzerModel, reference: str | os.PathLike[str] | None = None, style: str | None = None,
                      options: AnalysisOptions = AnalysisOptions(),
                      warn: WarnFn | None = None) -> tuple[np.ndarray | Style, str]:
     """What to steer towards — a reference's embedding or a built-in :class:`Style` — and a label for it.
@@ -126,7 +129,7 @@ def target_embedding(model: AnalyzerModel, reference: str | os.PathLike | None =
     return model.style(name), f"style {name}"
 
 
-def check_input(input_path: str | os.PathLike, output_path: str | os.PathLike) -> AudioInfo:
+def check_input(input_path: str | os.PathLike[str], output_path: str | os.PathLike[str]) -> AudioInfo:
     """Header of a processable input, refusing an output that is the input itself.
 
     Raises:
@@ -144,8 +147,8 @@ def check_input(input_path: str | os.PathLike, output_path: str | os.PathLike) -
     return info
 
 
-def enhance_file(input_path: str | os.PathLike, output_path: str | os.PathLike, model: AnalyzerModel, *,
-                 reference: str | os.PathLike | None = None, style: str | None = None, adaptive: bool = False,
+def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathLike[str], model: AnalyzerModel, *,
+                 reference: str | os.PathLike[str] | None = None, style: str | None = None, adaptive: bool = False,
                  options: AnalysisOptions = AnalysisOptions(), float_output: bool | None = None,
                  bitrate_kbps: int | None = None, strength: float = 1.0, loudness: Loudness = "auto",
                  spectra: bool = False, progress: bool = False, warn: WarnFn | None = None,
@@ -192,7 +195,7 @@ def enhance_file(input_path: str | os.PathLike, output_path: str | os.PathLike, 
     if analysis.silent:
         warn(f"{analysis.silence_message}; it is copied through unchanged")
 
-    def blocks():
+    def blocks() -> Iterator[np.ndarray]:
         for block in iter_blocks(info.path, BLOCK_FRAMES):
             check_finite(block, info.path)
             yield block
@@ -212,7 +215,7 @@ def enhance_file(input_path: str | os.PathLike, output_path: str | os.PathLike, 
         for block in blocks():
             out = process(block)
             writer.write(out)
-            if spectra:
+            if before is not None and after is not None:  # spectra
                 before.add(block)
                 after.add(out)
             position += block.shape[0]
@@ -221,7 +224,7 @@ def enhance_file(input_path: str | os.PathLike, output_path: str | os.PathLike, 
             raise AudioError(f"{info.path} holds no audio samples")
 
     measured = None
-    if spectra:
+    if before is not None and after is not None:  # spectra
         freqs_hz, before_db = before.level_db()
         measured = (freqs_hz, before_db, after.level_db()[1])
     return EnhanceResult(plan.params, analysis, plan.mode, target, info, Path(output_path),

@@ -32,7 +32,9 @@ class LogMelFrontend:
         # (np.add.reduceat) is single-threaded and several times faster than a dense BLAS product
         # (which also spawns threads); scipy.sparse would do the same but costs 0.1-0.2 s to import.
         filterbank = mel_filterbank(spec).astype(np.float32)  # [bins, n_mels]
-        columns, weights, starts = [], [], []
+        columns: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
+        starts: list[int] = []
         for band in range(filterbank.shape[1]):
             nonzero = np.flatnonzero(filterbank[:, band])
             run = np.arange(nonzero[0], nonzero[-1] + 1) if nonzero.size else np.array([0])

@@ -14,7 +14,7 @@ import re
 import sys
 import tempfile
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Iterator, Mapping
 
 from aeib.runtime.errors import ModelError
 from aeib.runtime.tflite_info import FlatbufferError, read_tflite_info
@@ -42,7 +42,7 @@ def runtime_name(cls: type) -> str:
     return f"{package} {version or '(unknown version)'}"
 
 
-def load_error(path: Path, cls: type, exc: BaseException, bundle: Mapping | None = None) -> ModelError:
+def load_error(path: Path, cls: type, exc: BaseException, bundle: Mapping[str, Any] | None = None) -> ModelError:
     """The one-line error for a model an interpreter refused, naming what it needs when that is the cause.
 
     When the interpreter lacks an operator version, the message names the operator and version, the
@@ -78,14 +78,14 @@ def interpreter_class(modules: tuple[str, ...] = INTERPRETER_MODULES) -> type:
             module = importlib.import_module(name)
         except ImportError:
             continue
-        interpreter = getattr(module, "Interpreter", None)
+        interpreter: type | None = getattr(module, "Interpreter", None)
         if interpreter is not None:
             return interpreter
     raise ModelError("no TFLite interpreter is installed; run `pip install ai-edge-litert`")
 
 
 @contextlib.contextmanager
-def _without_native_info() -> None:
+def _without_native_info() -> Iterator[None]:
     """Hide the interpreter's native ``INFO:`` lines (e.g. "Created TensorFlow Lite XNNPACK delegate")
     written straight to file descriptor 2; any other native output is passed on to stderr."""
     try:
@@ -107,8 +107,8 @@ def _without_native_info() -> None:
                 print("\n".join(other), file=sys.stderr)
 
 
-def make_interpreter(model_path: str | os.PathLike, num_threads: int = 1,
-                     modules: tuple[str, ...] = INTERPRETER_MODULES, bundle: Mapping | None = None):
+def make_interpreter(model_path: str | os.PathLike[str], num_threads: int = 1,
+                     modules: tuple[str, ...] = INTERPRETER_MODULES, bundle: Mapping[str, Any] | None = None) -> Any:
     """Create an interpreter for a ``.tflite`` file and allocate its tensors.
 
     Args:

@@ -20,6 +20,7 @@ returns the fitted window itself for it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -86,7 +87,7 @@ class AnalyzerModel:
         """The ``.tflite`` file."""
         return self.bundle.tflite_path
 
-    def _signature_details(self) -> dict[str, dict] | None:
+    def _signature_details(self) -> dict[str, dict[str, Any]] | None:
         """``{signature name: tensor detail}`` of the bundle's signature, or None if the model has none."""
         interpreter = self._interpreter
         if self.bundle.signature_key not in interpreter.get_signature_list():
@@ -180,8 +181,8 @@ class AnalyzerModel:
         embedding = interpreter.get_tensor(self._index["input_embedding"])[0].copy()
         return params01, embedding
 
-    def run_toward(self, features: np.ndarray, target: np.ndarray | Style) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`run` steered towards a reference embedding or a built-in :class:`Style`.
+    def run_toward(self, features: np.ndarray, target: np.ndarray | Style | None) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`run` steered towards a reference embedding or a built-in :class:`Style` (None: as :meth:`run`).
 
         A partial style (:attr:`Style.partial`) needs the window's own embedding first, so it costs two
         interpreter calls: one for the input embedding, one with the style's target for it.
@@ -235,7 +236,8 @@ class AnalyzerModel:
         Raises:
             ModelError: for an unknown style name (the message lists the styles).
         """
-        return self.style(name).embedding.copy()
+        embedding: np.ndarray = self.style(name).embedding.copy()
+        return embedding
 
     def style_description(self, name: str | None = None) -> str:
         """One-line description of a built-in style."""

@@ -22,10 +22,12 @@ Spectra: :class:`aeib.runtime.spectrum.LongTermSpectrum` of the mono downmix, st
 
 from __future__ import annotations
 
+from typing import overload
+
 import numpy as np
 
 from aeib.runtime.spectrum import LongTermSpectrum
-from aeib.runtime.windows import source_blocks, source_info
+from aeib.runtime.windows import AudioSource, source_blocks, source_info
 
 REFINE_STRENGTH = 0.25
 """Default fraction of the way from the analyzer's EQ curve to the measured match (0 = off)."""
@@ -33,6 +35,10 @@ REFINE_STRENGTH = 0.25
 _BLOCK_FRAMES = 1 << 16
 
 
+@overload
+def check_refine(value: float, what: str = ...) -> float: ...
+@overload
+def check_refine(value: object, what: str = ...) -> float | None: ...
 def check_refine(value: object, what: str = "refine") -> float | None:
     """A refinement strength (None: the default) as given by a user, checked.
 
@@ -48,7 +54,7 @@ def check_refine(value: object, what: str = "refine") -> float | None:
     return float(value)
 
 
-def long_term_spectrum_db(source) -> tuple[np.ndarray, np.ndarray]:
+def long_term_spectrum_db(source: AudioSource) -> tuple[np.ndarray, np.ndarray]:
     """``(freqs_hz, level_db)`` of a file path or :class:`~aeib.runtime.windows.ArrayAudio`, streamed."""
     spectrum = LongTermSpectrum(source_info(source).sample_rate)
     for block in source_blocks(source, _BLOCK_FRAMES):
@@ -86,7 +92,8 @@ def refine_toward_reference(params: dict[str, float], input_spectrum: tuple[np.n
     return {**params, **fit_eq(grid, curve, sample_rate, anchor=params)}
 
 
-def refine_from_sources(params: dict[str, float], source, reference, strength: float = REFINE_STRENGTH) -> dict[str, float]:
+def refine_from_sources(params: dict[str, float], source: AudioSource, reference: AudioSource,
+                        strength: float = REFINE_STRENGTH) -> dict[str, float]:
     """:func:`refine_toward_reference` with the spectra measured from the input and the reference
     (file paths or :class:`~aeib.runtime.windows.ArrayAudio`; one streamed pass over each)."""
     if strength == 0.0:

@@ -32,7 +32,7 @@ from aeib.dsp.schema import check_strength
 from aeib.errors import ParameterError
 from aeib.runtime.analysis import FileAnalysis
 from aeib.runtime.glide import MIN_PIECE_SAMPLES, GlidingChain
-from aeib.runtime.windows import source_blocks
+from aeib.runtime.windows import AudioSource, source_blocks
 from aeib.settings import LoudnessGain, Setting, rounded_setting
 
 LOUDNESS_KEYWORDS = ("auto", "keep", "off")
@@ -77,7 +77,7 @@ def check_loudness(loudness: object) -> float | str:
     return value
 
 
-def source_loudness_lufs(source) -> float:
+def source_loudness_lufs(source: AudioSource) -> float:
     """Integrated loudness of a file path or :class:`~aeib.runtime.windows.ArrayAudio`, in bounded memory."""
     from aeib.runtime.windows import source_info
 
@@ -156,7 +156,7 @@ class _AdaptiveProcessor:
 
 def make_plan(params: dict[str, float], analysis: FileAnalysis, sample_rate: int, channels: int,
               blocks: Callable[[], Iterable[np.ndarray]], *, adaptive: bool = False, strength: float = 1.0,
-              loudness: Loudness = "auto", reference=None) -> Plan:
+              loudness: Loudness = "auto", reference: AudioSource | None = None) -> Plan:
     """Decide the mode and measure the loudness gain.
 
     Args:
@@ -186,6 +186,7 @@ def make_plan(params: dict[str, float], analysis: FileAnalysis, sample_rate: int
     if mode in ("bypass", "passthrough") or loudness == "off":
         return plan
 
+    target: float | None
     if loudness == "auto":
         how, target = ("default", DEFAULT_TARGET_LUFS) if reference is None else ("reference", source_loudness_lufs(reference))
     else:
@@ -199,9 +200,13 @@ def make_plan(params: dict[str, float], analysis: FileAnalysis, sample_rate: int
             input_meter.add(block)
     if input_meter is not None:
         target = input_meter.integrated_lufs()
+    assert target is not None  # "keep" has just measured it
     measured = output_meter.integrated_lufs()
     gain = gain_to_target_db(measured, output_meter.true_peak_dbtp(), target)
-    finite = (lambda value: value if math.isfinite(value) else None)
+
+    def finite(value: float) -> float | None:
+        return value if math.isfinite(value) else None
+
     plan.setting = rounded_setting(Setting(params, strength, LoudnessGain(gain, how, finite(target), finite(measured))))
     return plan
 

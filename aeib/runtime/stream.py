@@ -98,7 +98,7 @@ class StreamEnhancer:
         self.background = bool(background)
         self.strength = check_strength(strength)
         self._executor: ThreadPoolExecutor | None = None
-        self._pending: Future | None = None
+        self._pending: Future[np.ndarray | None] | None = None
         self._chain = ChainProcessor(sample_rate, channels, params, loudness_target_lufs=loudness_target_lufs)
         self.schema = self._chain.schema
         self._initial01 = self.schema.normalize(self.schema.to_vector(self._chain.params))
@@ -120,8 +120,9 @@ class StreamEnhancer:
         self._chain.reset()
         self._chain.set_params(self._initial_params)  # exactly as given (no normalize round trip)
         self._glide.applied01 = self._initial01.copy()
-        self._current01 = self._initial01.copy()
-        self._ramp_from = self._ramp_to = self._current01
+        self._current01: np.ndarray = self._initial01.copy()
+        self._ramp_from: np.ndarray = self._current01
+        self._ramp_to: np.ndarray = self._current01
         self._ramp_total = self._ramp_done = 0
         self._predictions: list[np.ndarray] = []
         self._samples_seen = 0
@@ -149,7 +150,8 @@ class StreamEnhancer:
     def params01(self) -> np.ndarray:
         """Where the ramp was at the end of the last block, normalized, float64[P] (the chain
         follows within :data:`~aeib.runtime.glide.MIN_STEP01`)."""
-        return self._current01.copy()
+        current: np.ndarray = self._current01.copy()
+        return current
 
     @property
     def loudness_gain_db(self) -> float:
@@ -159,7 +161,8 @@ class StreamEnhancer:
     @property
     def target01(self) -> np.ndarray:
         """Where the parameters are gliding to, float64[P]."""
-        return self._ramp_to.copy()
+        target: np.ndarray = self._ramp_to.copy()
+        return target
 
     def set_params(self, params: Mapping[str, float] | Sequence[float], ramp: bool = True) -> None:
         """Steer to a setting (physical units): glide over ``ramp_s`` from the next block, or jump."""
@@ -187,7 +190,8 @@ class StreamEnhancer:
         if not np.isfinite(block).all():
             raise AudioError("the stream contains NaN or infinite samples")
         if self.strength == 0.0:
-            return block.copy()
+            untouched: np.ndarray = block.copy()
+            return untouched
         n = block.shape[0]
         if self._pending is not None and self._pending.done():
             future, self._pending = self._pending, None
@@ -241,9 +245,11 @@ class StreamEnhancer:
 
     def _predict(self, audio: np.ndarray) -> np.ndarray | None:
         """params01 for a window of model-rate audio; None if it is too short or too quiet."""
-        if audio.shape[0] < self.model.min_samples or level_dbfs(audio) < self.silence_dbfs:
+        model = self.model
+        assert model is not None  # analysis needs a model (checked in __init__)
+        if audio.shape[0] < model.min_samples or level_dbfs(audio) < self.silence_dbfs:
             return None
-        return self.model.run_toward(self.model.features(audio), self._reference)[0]
+        return model.run_toward(model.features(audio), self._reference)[0]
 
     def _accept(self, params01: np.ndarray | None) -> None:
         """Take a prediction: update the history median and start a ramp towards it."""

@@ -64,16 +64,16 @@ class _Reader:
         return self.data[pos]
 
     def i8(self, pos: int) -> int:
-        return struct.unpack_from("<b", self.data, pos)[0]
+        return int(struct.unpack_from("<b", self.data, pos)[0])
 
     def u16(self, pos: int) -> int:
-        return struct.unpack_from("<H", self.data, pos)[0]
+        return int(struct.unpack_from("<H", self.data, pos)[0])
 
     def i32(self, pos: int) -> int:
-        return struct.unpack_from("<i", self.data, pos)[0]
+        return int(struct.unpack_from("<i", self.data, pos)[0])
 
     def u32(self, pos: int) -> int:
-        return struct.unpack_from("<I", self.data, pos)[0]
+        return int(struct.unpack_from("<I", self.data, pos)[0])
 
     def field(self, table: int, index: int) -> int | None:
         """Absolute position of field ``index`` of the table at ``table``, or None if absent."""

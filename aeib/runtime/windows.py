@@ -48,12 +48,16 @@ class ArrayAudio:
             yield self.audio[start:start + block_frames]
 
 
-def source_info(source) -> AudioInfo:
+AudioSource = str | os.PathLike[str] | ArrayAudio
+"""What the analysis reads: a file path or in-memory audio."""
+
+
+def source_info(source: AudioSource) -> AudioInfo:
     """Header of a file path or an :class:`ArrayAudio`."""
     return source.info if isinstance(source, ArrayAudio) else audio_info(source)
 
 
-def source_blocks(source, block_frames: int) -> Iterator[np.ndarray]:
+def source_blocks(source: AudioSource, block_frames: int) -> Iterator[np.ndarray]:
     """float32[frames, channels] blocks of a file path or an :class:`ArrayAudio`."""
     return source.iter_blocks(block_frames) if isinstance(source, ArrayAudio) else iter_blocks(source, block_frames)
 
@@ -64,8 +68,10 @@ def mono_float32(block: np.ndarray) -> np.ndarray:
     Summed column by column in float32, several times faster than ``mean(axis=1)`` on interleaved data.
     """
     block = np.asarray(block, dtype=np.float32)
+    mono: np.ndarray
     if block.ndim == 1:
-        return block.copy()
+        mono = block.copy()
+        return mono
     mono = block[:, 0].copy()
     for channel in range(1, block.shape[1]):
         mono += block[:, channel]
@@ -113,7 +119,7 @@ def hop_starts(total_frames: int, window: int, hop: int) -> np.ndarray:
     return starts
 
 
-def read_model_window(path: str | os.PathLike | ArrayAudio, info: AudioInfo, start: int, frames: int, model_rate: int) -> np.ndarray:
+def read_model_window(path: AudioSource, info: AudioInfo, start: int, frames: int, model_rate: int) -> np.ndarray:
     """Read ``frames`` frames from ``start`` as mono audio at the model rate.
 
     The range is clipped to the file (no zero padding is added for a file shorter than the window:
@@ -132,7 +138,7 @@ def read_model_window(path: str | os.PathLike | ArrayAudio, info: AudioInfo, sta
     mono = mono_float32(block)
     if info.sample_rate == model_rate:
         return mono[margin:margin + frames]
-    out = resample(mono, info.sample_rate, model_rate)
+    out: np.ndarray = resample(mono, info.sample_rate, model_rate)
     ratio = model_rate / info.sample_rate
     first, count = int(round(margin * ratio)), int(round(frames * ratio))
     return out[first:first + count]
