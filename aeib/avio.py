@@ -219,7 +219,7 @@ def check_bitrate_applies(output: str | os.PathLike, bitrate_kbps: int | None) -
         OutputError: ``bitrate_kbps`` is given and ``output``'s extension is not in :data:`ENCODED_OUTPUTS`.
     """
     if bitrate_kbps is not None and Path(output).suffix.lower() not in ENCODED_OUTPUTS:
-        raise OutputError(f"--bitrate applies only to AAC/MP3 outputs ({', '.join(ENCODED_OUTPUTS)}), not to "
+        raise OutputError(f"`bitrate_kbps` applies only to AAC/MP3 outputs ({', '.join(ENCODED_OUTPUTS)}), not to "
                           f"{Path(output).name}; leave it out")
 
 

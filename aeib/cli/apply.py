@@ -27,6 +27,9 @@ from aeib.settings import load_setting, preset_names
 BLOCK_FRAMES = 1 << 16
 """Frames read, processed and written at a time: memory use does not grow with file length."""
 
+SETTING_FLAGS = {"bitrate_kbps": "--bitrate"}
+"""Flags for the library arguments whose names differ from them (error messages)."""
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(

@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from aeib.audio import WRITABLE_SUFFIXES
 from aeib.avio import check_bitrate_applies
+from aeib.cli.messages import error_text
 from aeib.errors import AeibError, AudioError, OutputError
 
 DEFAULT_HOP_S = 2.5
@@ -32,6 +33,9 @@ def _shipped_styles() -> str:
         return ", ".join(sorted(styles)) if isinstance(styles, dict) else ""
     except Exception:  # the help must never fail
         return ""
+
+SETTING_FLAGS = {"bitrate_kbps": "--bitrate"}
+"""Flags for the library arguments whose names differ from them (error messages)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -369,7 +373,8 @@ def _run_folder(args: argparse.Namespace, source: Path) -> int:
                                              report=report)
             except AeibError as exc:
                 (unreadable if "not a readable audio file" in str(exc) else failed).append(path.name)
-                tqdm.write(f"aeib: error: {path.name}: skipped: {exc}", file=sys.stderr)
+                tqdm.write(f"aeib: error: {path.name}: skipped: {error_text(exc, getattr(args, 'setting_flags', {}))}",
+                           file=sys.stderr)
                 continue
             if not args.quiet:
                 _print_summary(result, lines, lambda text: tqdm.write(text, file=sys.stderr))

@@ -17,6 +17,9 @@ def _defaults() -> ExportConfig:
     except ExportError:
         return ExportConfig()
 
+SETTING_FLAGS = {"window_seconds": "--window"}
+"""Flags for the export settings whose names differ from them (error messages)."""
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     defaults = _defaults()

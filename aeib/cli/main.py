@@ -20,6 +20,7 @@ import threading
 from collections.abc import Iterable
 
 from aeib import __version__
+from aeib.cli.messages import error_text, parser_flags
 from aeib.errors import AeibError
 
 # Subcommands, in the order `aeib --help` lists them: (name, module, one-line help). The help line is
@@ -45,6 +46,8 @@ COMMANDS = (
      "measure the DSP chain, the analyzer, `aeib enhance` and its memory on this machine"),
 )
 COMMAND_NAMES = tuple(name for name, _, _ in COMMANDS)
+NUMBA_FAST_START_COMMANDS = ("apply", "enhance")
+"""Short-lived commands whose first DSP call skips numba's BLAS probe (:mod:`aeib.cli.numba_start`)."""
 COMMAND_MODULES = tuple(module for _, module, _ in COMMANDS)
 
 EXIT_INTERRUPTED = 130
@@ -111,7 +114,11 @@ def build_parser(load: Iterable[str] = ()) -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     for name, module_name, help_line in COMMANDS:
         if name in load:
-            importlib.import_module(module_name).register(subparsers)
+            module = importlib.import_module(module_name)
+            module.register(subparsers)
+            command_parser = subparsers.choices[name]
+            # For error messages: the library's argument names and this command's flags for them.
+            command_parser.set_defaults(setting_flags=parser_flags(command_parser, getattr(module, "SETTING_FLAGS", None)))
         else:
             subparsers.add_parser(name, help=help_line, add_help=False)
     return parser
@@ -143,12 +150,16 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
     args = parser.parse_args(argv)
     try:
+        if command in NUMBA_FAST_START_COMMANDS:
+            from aeib.cli.numba_start import start_numba_without_blas_probe
+
+            start_numba_without_blas_probe()
         with _interrupts_as_exceptions():
             return int(args.handler(args) or 0)
     except AeibError as exc:
         if debug:
             raise
-        print(f"aeib: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"aeib: error: {error_text(exc, getattr(args, 'setting_flags', {}))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt as exc:
         terminated = isinstance(exc, Terminated)

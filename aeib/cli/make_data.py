@@ -14,6 +14,10 @@ _PAIR_DEFAULTS = dict(sample_rate=24_000, segment_s=5.0, source_peak_dbfs=-12.0,
                       room_families="shoebox,stochastic")
 _ROOM_DEFAULTS = dict(n_rooms=16, mics_per_room=4)
 
+SETTING_FLAGS = {"music_dir": "--music", "out_dir": "--out", "n_phones": "--phones", "holdout_sources": "--holdout",
+                 "n_stochastic_rooms": "--stochastic-rooms"}
+"""Flags for the :class:`~aeib.data.MakeDataConfig` fields whose names differ from them (error messages)."""
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(

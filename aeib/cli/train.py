@@ -9,6 +9,9 @@ from pathlib import Path
 
 STRATEGIES = ("default", "mirrored", "multiworker")
 
+SETTING_FLAGS = {"out_dir": "--out", "data_dir": "--data"}
+"""Flags for the :class:`~aeib.train.trainer.TrainOptions` fields whose names differ from them (error messages)."""
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(

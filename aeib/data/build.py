@@ -109,17 +109,17 @@ class MakeDataConfig:
 
     def __post_init__(self) -> None:
         if self.examples < 1:
-            raise ParameterError(f"--examples must be at least 1, got {self.examples}")
+            raise ParameterError(f"`examples` must be at least 1, got {self.examples}")
         if self.shard_size < 1:
-            raise ParameterError(f"--shard-size must be at least 1, got {self.shard_size}")
+            raise ParameterError(f"`shard_size` must be at least 1, got {self.shard_size}")
         if self.workers < 1:
-            raise ParameterError(f"--workers must be at least 1, got {self.workers}")
+            raise ParameterError(f"`workers` must be at least 1, got {self.workers}")
         if self.n_phones < 1 and not (self.ir_dir and self.ir_dir_only):
-            raise ParameterError("at least one phone response is needed (--phones >= 1)")
+            raise ParameterError("at least one phone response is needed (`n_phones` >= 1)")
         if self.test_family and not self.holdout_sources:
-            raise ParameterError("--test-family needs the held-out sources (--holdout NAME[,NAME])")
+            raise ParameterError("`test_family` needs the held-out sources (`holdout_sources`)")
         if self.test_family and self.pair.recipe != "v2":
-            raise ParameterError("--test-family needs recipe v2")
+            raise ParameterError("`test_family` needs recipe v2")
         if self.n_stochastic_rooms < 0 or self.n_algorithmic_rooms < 0:
             raise ParameterError("room counts must be >= 0")
 
@@ -240,9 +240,9 @@ def build_bank(config: MakeDataConfig, cache_dir: Path | None) -> tuple[IRBank, 
     phones = [] if config.ir_dir_only and measured_phones else parametric_phones(config.n_phones, rate, config.seed)
     bank = IRBank(rooms + measured_rooms, phones + measured_phones)
     if not bank.rooms:
-        raise ParameterError("no room IRs: simulate at least one room (--rooms) or give room IRs in --ir-dir")
+        raise ParameterError("no room IRs: simulate at least one room (`rooms`) or give room IRs in `ir_dir`")
     if not bank.phones:
-        raise ParameterError("no phone responses: use --phones >= 1 or put phone IRs in a phone/ folder of --ir-dir")
+        raise ParameterError("no phone responses: use `n_phones` >= 1 or put phone IRs in a phone/ folder of `ir_dir`")
     return bank, skipped
 
 
@@ -333,7 +333,7 @@ def make_data(config: MakeDataConfig) -> MakeDataResult:
     if not out_dir.parent.is_dir():
         raise CorpusError(f"cannot create {out_dir}: folder {out_dir.parent} does not exist")
     if out_dir.exists() and not out_dir.is_dir():
-        raise CorpusError(f"--out {out_dir} is a file, not a folder")
+        raise CorpusError(f"`out_dir` {out_dir} is a file, not a folder")
     scan = scan_corpus(config.music_dir, config.layout)
     out_dir.mkdir(exist_ok=True)
     cache_dir = Path(config.cache_dir) if config.cache_dir is not None else out_dir / "cache"
@@ -343,7 +343,7 @@ def make_data(config: MakeDataConfig) -> MakeDataResult:
         known = {source_of(t) for t in scan.tracks}
         unknown = [name for name in config.holdout_sources if name not in known]
         if unknown:
-            raise CorpusError(f"--holdout: no folder {', '.join(unknown)} in {scan.root} "
+            raise CorpusError(f"`holdout_sources`: no folder {', '.join(unknown)} in {scan.root} "
                               f"(its sources: {', '.join(sorted(k for k in known if k)) or 'none'})")
 
     context = multiprocessing.get_context("spawn")

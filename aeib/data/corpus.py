@@ -26,7 +26,7 @@ from pathlib import Path
 
 from aeib.audio import audio_info
 from aeib.audio.formats import SOUNDFILE_INPUTS
-from aeib.errors import AeibError, AudioError
+from aeib.errors import AudioError, CorpusError
 
 AUDIO_SUFFIXES = SOUNDFILE_INPUTS
 """Audio file extensions the scanner picks up, in order of preference for duplicates.
@@ -40,10 +40,6 @@ with it every dataset built from it, unchanged."""
 LAYOUTS = ("auto", "folder", "musdb", "jamendo")
 
 _JAMENDO_NAME = re.compile(r"^(\d+)(\.low)?\.mp3$", re.IGNORECASE)
-
-
-class CorpusError(AeibError):
-    """The music corpus (or IR folder) cannot be used: missing, empty or nothing long enough."""
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from aeib.dsp.limiter import SafetyLimiter
 from aeib.dsp.loudness import LoudnessStage
 from aeib.dsp.processor import get_processor_class
 from aeib.dsp.schema import ParameterSchema
+from aeib.errors import SignalError
 
 DEFAULT_CHAIN: tuple[str, ...] = ("eq", "comp")
 """Processor order of the product's chain: EQ → compressor (→ safety limiter, always last)."""
@@ -50,9 +51,9 @@ CHAIN_SCHEMA = build_schema(DEFAULT_CHAIN)
 def _as_2d(audio: np.ndarray) -> np.ndarray:
     audio = np.asarray(audio)
     if audio.ndim not in (1, 2) or (audio.ndim == 2 and audio.shape[1] == 0):
-        raise ValueError(f"audio must have shape (samples,) or (samples, channels), got {audio.shape}")
+        raise SignalError(f"audio must have shape (samples,) or (samples, channels), got {audio.shape}")
     if not np.issubdtype(audio.dtype, np.floating):
-        raise ValueError(f"audio must be floating point in [-1, 1], got dtype {audio.dtype}")
+        raise SignalError(f"audio must be floating point in [-1, 1], got dtype {audio.dtype}")
     block = audio[:, None] if audio.ndim == 1 else audio
     return np.ascontiguousarray(block, dtype=np.float64)
 
@@ -115,7 +116,7 @@ class ChainProcessor:
             self.set_params(params)
         audio = _as_2d(block)
         if audio.shape[1] != self.channels:
-            raise ValueError(f"block has {audio.shape[1]} channels, the chain was built for {self.channels}")
+            raise SignalError(f"block has {audio.shape[1]} channels, the chain was built for {self.channels}")
         out_dtype = np.float32 if np.asarray(block).dtype == np.float32 else np.float64
         out = np.empty(audio.shape, dtype=out_dtype)
         # Long blocks go through in cache-sized chunks; every stage keeps state, so this is exact.
@@ -150,7 +151,7 @@ def process(audio: np.ndarray, sample_rate: float, params: Params = None, *,
 
     Raises:
         ParameterError: for unknown, non-numeric or out-of-range parameters.
-        ValueError: for a badly shaped or non-float signal or an unsupported sample rate.
+        SignalError (a ValueError): for a badly shaped or non-float signal or an unsupported sample rate.
     """
     channels = 1 if np.ndim(audio) == 1 else np.shape(audio)[1]
     chain = ChainProcessor(sample_rate, channels, params, processors=processors, limiter=limiter,

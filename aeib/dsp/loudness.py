@@ -46,6 +46,7 @@ import math
 import numpy as np
 
 from aeib.dsp.biquad import sos_filter
+from aeib.errors import SignalError
 
 DEFAULT_TARGET_LUFS = -16.0
 """Reference-free loudness target (AES TD1004 / Apple Music / podcast level)."""
@@ -87,7 +88,7 @@ def _as_2d(audio: np.ndarray) -> np.ndarray:
     if audio.ndim == 1:
         return audio[:, None]
     if audio.ndim != 2 or audio.shape[1] == 0:
-        raise ValueError(f"audio must have shape (samples,) or (samples, channels), got {audio.shape}")
+        raise SignalError(f"audio must have shape (samples,) or (samples, channels), got {audio.shape}")
     return audio
 
 
@@ -220,7 +221,7 @@ class LoudnessMeter:
         """Measure the next ``float[samples(, channels)]`` block; returns ``self``."""
         audio = _as_2d(block)
         if audio.shape[1] != self.channels:
-            raise ValueError(f"block has {audio.shape[1]} channels, the meter was built for {self.channels}")
+            raise SignalError(f"block has {audio.shape[1]} channels, the meter was built for {self.channels}")
         n = audio.shape[0]
         if n == 0:
             return self

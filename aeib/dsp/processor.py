@@ -18,6 +18,7 @@ from typing import ClassVar, Mapping
 import numpy as np
 
 from aeib.dsp.schema import ParamSpec
+from aeib.errors import SignalError
 
 MIN_SAMPLE_RATE_HZ = 8_000
 MAX_SAMPLE_RATE_HZ = 192_000
@@ -39,12 +40,12 @@ class Processor(ABC):
 
     def __init__(self, sample_rate: float, channels: int):
         if not MIN_SAMPLE_RATE_HZ <= sample_rate <= MAX_SAMPLE_RATE_HZ:
-            raise ValueError(
+            raise SignalError(
                 f"sample rate {sample_rate:g} Hz is outside the supported "
                 f"{MIN_SAMPLE_RATE_HZ}–{MAX_SAMPLE_RATE_HZ} Hz"
             )
         if channels < 1:
-            raise ValueError(f"need at least one channel, got {channels}")
+            raise SignalError(f"need at least one channel, got {channels}")
         self.sample_rate = float(sample_rate)
         self.channels = int(channels)
 

@@ -36,7 +36,7 @@ from aeib.data.shards import member_layout, read_meta, read_shard
 from aeib.data.styles import STYLE_NAMES
 from aeib.dsp import CHAIN_SCHEMA
 from aeib.dsp.processor import MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ
-from aeib.errors import AeibError, AudioError
+from aeib.errors import AeibError, AudioError, DataError
 
 TRIPLET_ROLES = ("input", "target", "reference")
 TRIPLET_SUFFIXES = (".wav", ".flac")
@@ -44,10 +44,6 @@ MIN_REFERENCE_S = 0.4
 MIN_TRIPLET_S = MIN_REFERENCE_S
 """Shortest input, target or reference accepted (the metrics' STFTs need a few frames)."""
 _TRIPLET_RE = re.compile(r"^(?P<name>.+)_(?P<role>input|target|reference)$")
-
-
-class DataError(AeibError):
-    """A test set cannot be found, read or used."""
 
 
 @dataclass(frozen=True)
@@ -301,7 +297,7 @@ def open_dataset(path: str | Path, split: str = "test", sample_rate: int | None 
     if not path.exists():
         raise DataError(f"no such file or folder: {path}")
     if limit is not None and limit < 1:
-        raise DataError(f"--limit must be ≥ 1, got {limit}")
+        raise DataError(f"`limit` must be ≥ 1, got {limit}")
     if path.is_dir():
         groups = find_triplets(path)
         if groups:

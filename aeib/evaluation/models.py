@@ -26,17 +26,13 @@ import numpy as np
 from aeib.audio import resample
 from aeib.data.manifest import file_sha256
 from aeib.dsp import CHAIN_SCHEMA
-from aeib.errors import AeibError
+from aeib.errors import ModelLoadError
 from aeib.evaluation.datasets import EvalExample
 from aeib.evaluation.methods import Method, MethodOutput, Shared, chain_output
 from aeib.jsonio import read_json
 
 KERAS_CHECKPOINTS = ("best.keras", "last.keras")
 """Files looked for, in this order, when a Keras model is given as a folder."""
-
-
-class ModelLoadError(AeibError):
-    """A model path given to ``aeib evaluate`` cannot be used."""
 
 
 def _apply(example: EvalExample, params01: np.ndarray, target_lufs: float | None = None) -> MethodOutput:

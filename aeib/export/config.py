@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
-from aeib.errors import AeibError
+from aeib.errors import ExportError
 from aeib.jsonio import read_json
 
 FEATURE_VARIANTS = ("float32", "float16", "dynamic-int8", "int8")
@@ -68,10 +68,6 @@ def base_kind(variant: str) -> str:
 def is_raw(variant: str) -> bool:
     """Whether a variant takes raw audio (front end in the graph)."""
     return variant.startswith(RAW_PREFIX)
-
-
-class ExportError(AeibError):
-    """The model, the data or the export settings cannot be used (one-line message)."""
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,7 @@ def shard_windows(data_dir: str | Path, split: str, count: int, n_samples: int) 
     segment = shards[0]["input"].shape[1]
     if segment < n_samples:
         raise ExportError(f"{split} examples hold {segment} samples, fewer than the {n_samples}-sample "
-                          "analysis window; export with a shorter --window or remake the data")
+                          "analysis window; export with a shorter `window_seconds` or remake the data")
     total = int(sizes.sum())
     picks = np.unique(np.linspace(0, total - 1, min(count, total)).round().astype(int))
     starts = np.concatenate([[0], np.cumsum(sizes)])

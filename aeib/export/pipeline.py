@@ -104,7 +104,7 @@ def _check_request(request: ExportRequest) -> None:
     resolve_model_path(request.model)
     check_data_dir(request.data_dir)
     if request.install_default is not None and request.install_default not in request.config.variants:
-        raise ExportError(f"--install-default {request.install_default} is not among the exported variants "
+        raise ExportError(f"`install_default` {request.install_default} is not among the exported variants "
                           f"{', '.join(request.config.variants)}")
 
 

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from aeib.errors import AeibError
+from aeib.errors import ConfigError
 from aeib.features import DEFAULT_SPEC, LogMelSpec
 from aeib.jsonio import read_json
 
@@ -33,10 +33,6 @@ CONFIG_DIR = Path(__file__).resolve().parents[2] / "training" / "configs"
 GRADIENT_MODES = ("spsa", "autodiff")
 DSP_BACKENDS = ("threads", "processes", "serial")
 """How :class:`aeib.model.batch_dsp.BatchDsp` runs the numpy chain over a batch (``training.dsp_backend``)."""
-
-
-class ConfigError(AeibError, ValueError):
-    """A model configuration is missing, malformed, or holds an unknown key or invalid value."""
 
 
 def _require(condition: bool, message: str) -> None:

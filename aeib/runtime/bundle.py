@@ -152,10 +152,10 @@ def default_bundle_json(model_dir: Path | None = None) -> Path:
     found = sorted(model_dir.glob("*.json")) if model_dir.is_dir() else []
     if not found:
         raise ModelError(f"no analyzer model is bundled with this installation ({model_dir} holds no "
-                         "model JSON); pass --model PATH to a bundle written by `aeib export`")
+                         "model JSON); give `model` the path of a bundle written by `aeib export`")
     if len(found) > 1:
         raise ModelError(f"{model_dir} holds several model JSON files ({', '.join(p.name for p in found)}); "
-                         "pass --model PATH to choose one")
+                         "give `model` the path of the one to use")
     return found[0]
 
 

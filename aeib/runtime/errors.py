@@ -1,22 +1,15 @@
-"""Errors and warnings of the edge runtime."""
+"""How the edge runtime reports problems: its warning callback. The error classes are in
+:mod:`aeib.errors` (``ModelError`` and ``AeibWarning`` are importable from here too)."""
 
 from __future__ import annotations
 
 import warnings
 from typing import Callable
 
-from aeib.errors import AeibError
+from aeib.errors import AeibWarning, ModelError  # noqa: F401  (re-exported: defined in aeib.errors)
 
 WarnFn = Callable[[str], None]
 """Where the runtime reports recoverable problems (short input, silence, padding): one line each."""
-
-
-class ModelError(AeibError):
-    """A model bundle is missing, corrupt, inconsistent, or no interpreter can run it."""
-
-
-class AeibWarning(UserWarning):
-    """Category of the warnings the runtime emits when no ``warn`` callback is given."""
 
 
 def default_warn(message: str) -> None:

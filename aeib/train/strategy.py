@@ -47,13 +47,13 @@ def make_strategy(name: str) -> tf.distribute.Strategy:
             return tf.distribute.MirroredStrategy()
         devices = split_cpu()
         if len(devices) < 2:
-            raise ParameterError("--strategy mirrored needs two devices, and TensorFlow was already initialized "
+            raise ParameterError("`strategy` mirrored needs two devices, and TensorFlow was already initialized "
                                  "with one CPU device")
         return tf.distribute.MirroredStrategy(devices=devices[:LOGICAL_CPUS_FOR_MIRRORED])
     if name == "multiworker":
         raw = os.environ.get("TF_CONFIG")
         if not raw:
-            raise ParameterError("--strategy multiworker needs the TF_CONFIG environment variable (see docs/TRAINING.md)")
+            raise ParameterError("`strategy` multiworker needs the TF_CONFIG environment variable (see docs/TRAINING.md)")
         try:
             cluster = parse_json(raw, "TF_CONFIG", error=ParameterError, required={"cluster": dict, "task": dict})
             cluster["cluster"]["worker"], cluster["task"]["index"]

@@ -33,7 +33,7 @@ import tensorflow as tf
 
 from aeib.data.corpus import CorpusError
 from aeib.data.manifest import load_manifest
-from aeib.errors import AeibError, ParameterError
+from aeib.errors import ParameterError, RunFolderError
 from aeib.hashing import file_sha256
 from aeib.jsonio import read_json
 from aeib.model.analyzer import build_enhancer
@@ -46,10 +46,6 @@ from aeib.train.strategy import make_strategy
 
 STATE_FILE = "state.json"
 STATE_VERSION = 1
-
-
-class RunFolderError(AeibError):
-    """The run folder is in a state that does not fit the request (e.g. exists without --resume)."""
 
 
 @dataclass(frozen=True)
@@ -205,7 +201,7 @@ def _load_state(out_dir: Path) -> dict | None:
 def _init_analyzer(model: keras.Model, path: Path) -> None:
     """Copy the analyzer weights of a saved analyzer or enhancer into ``model``'s analyzer."""
     if not path.is_file():
-        raise RunFolderError(f"--init-from {path}: no such file")
+        raise RunFolderError(f"`init_from` {path}: no such file")
     source = load_keras_model(path)
     if source.name != "analyzer":
         source = source.get_layer("analyzer")
@@ -213,16 +209,16 @@ def _init_analyzer(model: keras.Model, path: Path) -> None:
     try:
         target.set_weights(source.get_weights())
     except ValueError as exc:
-        raise RunFolderError(f"--init-from {path}: its analyzer does not fit this config ({exc})") from None
+        raise RunFolderError(f"`init_from` {path}: its analyzer does not fit this config ({exc})") from None
 
 
 def _check_options(options: TrainOptions) -> None:
     if options.epochs < 1:
-        raise ParameterError(f"--epochs must be at least 1, got {options.epochs}")
+        raise ParameterError(f"`epochs` must be at least 1, got {options.epochs}")
     for name in ("steps_per_epoch", "validation_steps"):
         value = getattr(options, name)
         if value is not None and value < 1:
-            raise ParameterError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+            raise ParameterError(f"`{name}` must be at least 1, got {value}")
 
 
 def train(options: TrainOptions) -> dict:
@@ -244,19 +240,19 @@ def train(options: TrainOptions) -> dict:
 
     state = _load_state(out_dir) if out_dir.exists() else None
     if state and config.to_dict() != read_json(out_dir / "config.json", "run config", error=RunFolderError):
-        raise RunFolderError(f"{out_dir} was started with another config; resume it with the same --config "
-                             "(and --gradient), or choose another --out")
+        raise RunFolderError(f"{out_dir} was started with another config; resume it with the same `config` "
+                             "(and `gradient`), or choose another `out_dir`")
     if state and not options.resume:
         raise RunFolderError(f"{out_dir} already holds a run (epoch {state['epochs_done']}); "
-                             "pass --resume to continue it or choose another --out")
+                             "pass `resume` to continue it or choose another `out_dir`")
     if state and state["data_manifest_sha256"] != data_hash:
-        raise RunFolderError(f"{out_dir} was trained on other data (manifest hash differs); use another --out")
+        raise RunFolderError(f"{out_dir} was trained on other data (manifest hash differs); use another `out_dir`")
     if out_dir.exists() and not state and any(out_dir.iterdir()):
-        raise RunFolderError(f"{out_dir} exists and is not an aeib run folder; choose an empty or new --out")
+        raise RunFolderError(f"{out_dir} exists and is not an aeib run folder; choose an empty or new `out_dir`")
     out_dir.mkdir(parents=True, exist_ok=True)
     first_epoch = state["epochs_done"] if state else 0
     if first_epoch >= options.epochs:
-        raise RunFolderError(f"{out_dir} already finished {first_epoch} epochs; raise --epochs to train longer")
+        raise RunFolderError(f"{out_dir} already finished {first_epoch} epochs; raise `epochs` to train longer")
     _atomic_write_text(out_dir / "config.json", json.dumps(config.to_dict(), indent=2) + "\n")
 
     strategy = make_strategy(options.strategy)
