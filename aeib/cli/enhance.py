@@ -7,15 +7,15 @@ import shlex
 import sys
 from pathlib import Path
 
-from tqdm import tqdm
-
+from aeib.analysis_options import AnalysisOptions
 from aeib.audio import WRITABLE_SUFFIXES
 from aeib.avio import check_bitrate_applies
 from aeib.cli.messages import error_text
 from aeib.errors import AeibError, AudioError, OutputError
+from aeib.progress import write_line
 
-DEFAULT_HOP_S = 2.5
-DEFAULT_SMOOTHING_S = 5.0
+ANALYSIS_DEFAULTS = AnalysisOptions()
+"""The analysis settings ``aeib enhance`` uses unless told otherwise (the library's defaults)."""
 
 
 def _plural(count: int, word: str) -> str:
@@ -109,13 +109,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "Gaussian smoothing of --smoothing seconds) instead of one setting for the whole file")
     parser.add_argument("--threads", type=int, default=1, metavar="N",
                         help="interpreter threads for the analyzer (default 1)")
-    parser.add_argument("--max-windows", type=int, default=16, metavar="N",
-                        help="fixed mode: most analysis windows per file, spread at most 15 s apart (default 16)")
+    parser.add_argument("--max-windows", type=int, default=ANALYSIS_DEFAULTS.max_windows, metavar="N",
+                        help="fixed mode: most analysis windows per file, spread at most "
+                        f"{ANALYSIS_DEFAULTS.spacing_s:g} s apart (default %(default)s)")
     parser.add_argument("--hop", type=float, default=None, metavar="S",
-                        help=f"with --adaptive: seconds between analysis windows (default {DEFAULT_HOP_S:g})")
+                        help=f"with --adaptive: seconds between analysis windows (default {ANALYSIS_DEFAULTS.hop_s:g})")
     parser.add_argument("--smoothing", type=float, default=None, metavar="S",
                         help=f"with --adaptive: standard deviation of the smoothing over time, seconds "
-                        f"(default {DEFAULT_SMOOTHING_S:g})")
+                        f"(default {ANALYSIS_DEFAULTS.smoothing_s:g})")
     subtype = parser.add_mutually_exclusive_group()
     subtype.add_argument("--float", dest="float_output", action="store_true", default=None,
                          help="write 32-bit float WAV/AIFF regardless of the input's format")
@@ -128,7 +129,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _warner(quiet: bool):
     def warn(message: str) -> None:
         if not quiet:
-            tqdm.write(f"aeib: warning: {message}", file=sys.stderr)
+            write_line(f"aeib: warning: {message}")
     return warn
 
 
@@ -150,7 +151,6 @@ def _check_side_output(path: str | None, inputs: list[Path], what: str) -> None:
 
 def _options(args: argparse.Namespace):
     from aeib.dsp.schema import check_strength
-    from aeib.runtime import AnalysisOptions
     from aeib.runtime.refine import check_refine
     from aeib.runtime.render import check_loudness
 
@@ -163,8 +163,8 @@ def _options(args: argparse.Namespace):
         if given:
             verb, pronoun = ("applies", "it") if len(given) == 1 else ("apply", "them")
             raise AeibError(f"{' and '.join(given)} only {verb} with --adaptive; add --adaptive or leave {pronoun} out")
-    hop = DEFAULT_HOP_S if args.hop is None else args.hop
-    smoothing = DEFAULT_SMOOTHING_S if args.smoothing is None else args.smoothing
+    hop = ANALYSIS_DEFAULTS.hop_s if args.hop is None else args.hop
+    smoothing = ANALYSIS_DEFAULTS.smoothing_s if args.smoothing is None else args.smoothing
     return AnalysisOptions(max_windows=args.max_windows, hop_s=hop, smoothing_s=smoothing)
 
 
@@ -363,6 +363,8 @@ def _run_folder(args: argparse.Namespace, source: Path) -> int:
     report_folder = _side_folder(args.report, "--report", source)
 
     unreadable, failed = [], []
+    from tqdm import tqdm
+
     with tqdm(pairs, unit="file", desc="enhance", disable=args.quiet or None, file=sys.stderr) as bar:
         for path, output in bar:
             params_out = params_folder / f"{output.name}.json" if params_folder else None
@@ -373,11 +375,10 @@ def _run_folder(args: argparse.Namespace, source: Path) -> int:
                                              report=report)
             except AeibError as exc:
                 (unreadable if "not a readable audio file" in str(exc) else failed).append(path.name)
-                tqdm.write(f"aeib: error: {path.name}: skipped: {error_text(exc, getattr(args, 'setting_flags', {}))}",
-                           file=sys.stderr)
+                write_line(f"aeib: error: {path.name}: skipped: {error_text(exc, getattr(args, 'setting_flags', {}))}")
                 continue
             if not args.quiet:
-                _print_summary(result, lines, lambda text: tqdm.write(text, file=sys.stderr))
+                _print_summary(result, lines, write_line)
     skipped = len(unreadable) + len(failed)
     if skipped:
         why = ", ".join(part for part in (f"{len(unreadable)} not readable audio" if unreadable else "",
