@@ -49,7 +49,7 @@ _EXPORTS = {
 """Public name → the module that defines it. No module is named like a name it defines (importing
 ``aeib.audio.<module>`` sets that attribute of the package to the module)."""
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted(_EXPORTS)  # noqa: PLE0605 (a list of the lazily loaded names, written once)
 
 
 def __getattr__(name: str):

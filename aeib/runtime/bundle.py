@@ -82,10 +82,13 @@ class Style:
     def target_for(self, input_embedding: np.ndarray) -> np.ndarray:
         """The reference embedding for one window with input embedding ``input_embedding`` (float[E]):
         float32[E]."""
+        target: np.ndarray
         if not self.partial:
-            return self.embedding.copy()
+            target = self.embedding.copy()
+            return target
         e = np.asarray(input_embedding, dtype=np.float32)
-        return (e + np.float32(self.pull) * (self.embedding - e)).astype(np.float32)
+        target = (e + np.float32(self.pull) * (self.embedding - e)).astype(np.float32)
+        return target
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,7 @@ def resolve_bundle_json(path: str | Path | None) -> Path:
     return path
 
 
-def _require(data: Mapping, key: str, kind: type | tuple[type, ...], source: Path) -> Any:
+def _require(data: Mapping[str, Any], key: str, kind: type | tuple[type, ...], source: Path) -> Any:
     if key not in data:
         raise ModelError(f"{source}: bundle JSON lacks {key!r}")
     value = data[key]
@@ -214,7 +217,7 @@ def _tensors(entries: Any, expected: tuple[str, ...], what: str, source: Path) -
     return tensors
 
 
-def _styles(data: Mapping, embedding_dim: int, source: Path) -> dict[str, Style]:
+def _styles(data: Mapping[str, Any], embedding_dim: int, source: Path) -> dict[str, Style]:
     entries = data.get("styles", {})
     if not isinstance(entries, Mapping) or not entries:
         raise ModelError(f"{source}: bundle JSON holds no built-in styles ('styles')")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import warnings
 from typing import Callable
 
-from aeib.errors import AeibWarning, ModelError  # noqa: F401  (re-exported: defined in aeib.errors)
+from aeib.errors import AeibWarning, ModelError  # re-exported (defined in aeib.errors): see __all__
 
 WarnFn = Callable[[str], None]
 """Where the runtime reports recoverable problems (short input, silence, padding): one line each."""
@@ -15,3 +15,6 @@ WarnFn = Callable[[str], None]
 def default_warn(message: str) -> None:
     """Report ``message`` through :mod:`warnings` (the library default; the CLI prints to stderr)."""
     warnings.warn(message, AeibWarning, stacklevel=3)
+
+
+__all__ = ["AeibWarning", "ModelError", "WarnFn", "default_warn"]
