@@ -6,8 +6,6 @@ import argparse
 import sys
 import time
 
-from tqdm import tqdm
-
 from aeib.audio import (
     WRITABLE_SUFFIXES,
     AtomicAudioWriter,
@@ -22,6 +20,7 @@ from aeib.audio import (
 from aeib.avio import check_bitrate_applies
 from aeib.dsp.processor import MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ
 from aeib.errors import AudioError, OutputError
+from aeib.progress import progress_bar
 from aeib.settings import load_setting, preset_names
 
 BLOCK_FRAMES = 1 << 16
@@ -92,8 +91,8 @@ def run(args: argparse.Namespace) -> int:
     frames = 0
     with AtomicAudioWriter(args.output, info.sample_rate, info.channels, container, subtype, bitrate_kbps=args.bitrate,
                            video_from=info.path if info.video_codec else None) as writer, \
-            tqdm(total=info.frames, unit="frame", unit_scale=True, desc="apply", leave=False,
-                 disable=args.quiet or None, file=sys.stderr) as bar:
+            progress_bar(total=info.frames, unit="frame", unit_scale=True, desc="apply", leave=False,
+                         disable=args.quiet or None) as bar:
         for block in iter_blocks(info.path, BLOCK_FRAMES):
             check_finite(block, info.path)
             writer.write(process(block))

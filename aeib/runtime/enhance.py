@@ -19,18 +19,17 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
-from tqdm import tqdm
 
 from aeib.audio import AtomicAudioWriter, AudioInfo, audio_info, check_finite, iter_blocks, output_format, same_file
 from aeib.dsp.processor import MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ
 from aeib.errors import AudioError, OutputError, ParameterError
+from aeib.progress import progress_bar
 from aeib.runtime.analysis import AnalysisOptions, FileAnalysis, analyze_file, reference_embedding_from_file
 from aeib.runtime.bundle import Style
 from aeib.runtime.errors import WarnFn, default_warn
@@ -210,8 +209,8 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
     position = 0
     with AtomicAudioWriter(output_path, info.sample_rate, info.channels, container, subtype,
                            bitrate_kbps=bitrate_kbps, video_from=info.path if info.video_codec else None) as writer, \
-            tqdm(total=info.frames, unit="frame", unit_scale=True, desc=f"enhance {info.path.name}",
-                 leave=False, disable=not progress, file=sys.stderr) as bar:
+            progress_bar(total=info.frames, unit="frame", unit_scale=True, desc=f"enhance {info.path.name}",
+                         leave=False, disable=not progress) as bar:
         for block in blocks():
             out = process(block)
             writer.write(out)

@@ -1,0 +1,32 @@
+"""A faster first numba call for the short-lived ``aeib enhance`` / ``aeib apply`` processes.
+
+When numba first loads a cached kernel, it imports its NumPy support module, which probes for BLAS by
+importing ``scipy.linalg`` — about 0.3 s on the development machine (issue 15; measured with
+``python -X importtime``), for kernels (aeib's biquads, compressor and limiter) that use no BLAS. In a
+command process aeib owns the whole interpreter, so it can let that probe fail: numba then records
+"no BLAS" (``numba.np.arraymath._HAVE_BLAS``), which only matters to jitted code calling ``np.dot`` or
+``np.linalg`` — none in aeib. ``scipy.linalg`` itself stays importable afterwards. The library
+(:mod:`aeib.dsp`, :mod:`aeib.runtime`, :mod:`aeib.api`) never does this: an application that imports
+aeib keeps numba's BLAS support.
+"""
+
+from __future__ import annotations
+
+import sys
+
+_BLAS_PROBE = "scipy.linalg.cython_blas"
+
+
+def start_numba_without_blas_probe() -> None:
+    """Import numba's NumPy support with its BLAS probe failing fast (see the module docstring).
+
+    Does nothing if numba's NumPy support or ``scipy.linalg`` is already loaded (the probe then costs
+    nothing or has already run).
+    """
+    if "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules or _BLAS_PROBE in sys.modules:
+        return
+    sys.modules[_BLAS_PROBE] = None  # type: ignore[assignment]  # makes `import scipy.linalg.cython_blas` fail
+    try:
+        import numba.np.arraymath  # noqa: F401
+    finally:
+        del sys.modules[_BLAS_PROBE]
