@@ -23,7 +23,7 @@ from typing import Sequence
 
 import numpy as np
 
-from aeib.analysis_options import AnalysisOptions
+from aeib.analysis_options import AnalysisOptions as AnalysisOptions  # re-exported from here
 from aeib.audio import AudioInfo, check_finite
 from aeib.errors import AudioError
 from aeib.runtime.bundle import Style
