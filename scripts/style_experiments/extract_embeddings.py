@@ -1,5 +1,5 @@
 """Per-example input, reference and target embeddings of a shard data folder, with the shipped bundle."""
-import sys, json, numpy as np
+import sys, numpy as np
 from pathlib import Path
 from aeib.runtime.model import load_model
 from aeib.data.shards import read_shard
