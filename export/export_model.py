@@ -7,7 +7,7 @@ Example (the command that made the shipped model; see docs/EXPORT.md)::
         --out tflite_models --name aeib-small-v2 --install-default dynamic-int8
 
 Defaults (variants, analysis window, calibration and parity sizes) come from
-``export/configs/default.json``, the parity tolerances from ``aeib.export.config.PARITY_TOLERANCES``.
+``aeib/configs/export/default.json``, the parity tolerances from ``aeib.export.config.PARITY_TOLERANCES``.
 The work is done by :func:`aeib.export.export_model`.
 """
 

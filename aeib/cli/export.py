@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "beside it (schema, sample rate, analysis window, front end, tensor names and shapes, versions, "
         "sha256, built-in styles, parity). Full int8 is calibrated on training windows of --data; parity "
         "against the Keras analyzer is measured on its valid split (or generated audio without one). "
-        "Defaults come from export/configs/default.json. See docs/EXPORT.md.",
+        "Defaults come from aeib/configs/export/default.json. See docs/EXPORT.md.",
     )
     parser.add_argument("--model", required=True, metavar="RUN_OR_KERAS",
                         help="run folder of `aeib train` (analyzer.keras or best.keras inside) or a .keras file "
@@ -51,7 +51,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f"training windows for int8 calibration and styles (default {defaults.representative_windows})")
     parser.add_argument("--parity-examples", type=int, metavar="N",
                         help=f"examples for the parity check (default {defaults.parity_examples})")
-    parser.add_argument("--config", metavar="JSON", help="export config file (default export/configs/default.json)")
+    parser.add_argument("--config", metavar="JSON",
+                        help="export config file (default aeib/configs/export/default.json)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=run)
 

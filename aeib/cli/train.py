@@ -24,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(Apple-silicon laptops included). Seeds in the config make a run repeatable.",
     )
     parser.add_argument("--config", required=True, metavar="CONFIG",
-                        help="config name (tiny, small, big) or path to a JSON config in training/configs/")
+                        help="config name (tiny, small, small-v3, big: the JSON files shipped in "
+                        "aeib/configs/training/) or path to a JSON config in that format")
     parser.add_argument("--data", required=True, metavar="DIR", help="folder written by `aeib make-data`")
     parser.add_argument("--out", required=True, metavar="DIR", help="run folder (e.g. runs/small-v1)")
     parser.add_argument("--resume", action="store_true", help="continue the interrupted run in --out")

@@ -1,8 +1,7 @@
 """Export settings: variants, analysis window, data sizes and per-variant parity tolerances.
 
-Defaults live in ``export/configs/default.json`` of a source checkout (read by ``aeib export``);
-an installed package without that folder uses the same values from :data:`DEFAULTS`. This module
-imports no TensorFlow.
+Defaults live in ``aeib/configs/export/default.json`` (package data, read by ``aeib export``; its values
+equal :class:`ExportConfig`'s defaults, which a test checks). This module imports no TensorFlow.
 """
 
 from __future__ import annotations
@@ -23,8 +22,8 @@ RAW_VARIANTS = ("raw-float32", "raw-float16")
 VARIANTS = FEATURE_VARIANTS + RAW_VARIANTS
 """Every export variant."""
 
-DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[2] / "export" / "configs" / "default.json"
-"""Where ``aeib export`` looks for its defaults in a source checkout."""
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[1] / "configs" / "export" / "default.json"
+"""Where ``aeib export`` reads its defaults: package data, so that an installed ``aeib`` has it too."""
 
 PARITY_TOLERANCES = {"float32": 1e-5, "float16": 2e-3, "dynamic-int8": 0.02, "int8": 0.05,
                      "raw-float32": 1e-4, "raw-float16": 2e-3}
@@ -147,16 +146,12 @@ class ExportConfig:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "ExportConfig":
-        """Read a config file; ``None`` means the checkout's default file, or built-in defaults.
+        """Read a config file; ``None`` means the shipped :data:`DEFAULT_CONFIG_PATH`.
 
         Raises:
-            ExportError: if an explicitly given file is missing, or any file is invalid.
+            ExportError: if the file (the shipped default included) is missing or invalid.
         """
-        if path is None:
-            if not DEFAULT_CONFIG_PATH.is_file():
-                return cls()
-            path = DEFAULT_CONFIG_PATH
-        path = Path(path)
+        path = DEFAULT_CONFIG_PATH if path is None else Path(path)
         data = read_json(path, "export config", error=ExportError, missing=f"no export config {path}")
         try:
             return cls.from_dict(data)

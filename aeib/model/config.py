@@ -1,4 +1,4 @@
-"""Model and training configuration: frozen dataclasses loaded from ``training/configs/*.json``.
+"""Model and training configuration: frozen dataclasses loaded from ``aeib/configs/training/*.json``.
 
 A configuration file is one JSON object with these sections (every key optional except ``name``;
 unknown keys are refused so that a typo never silently falls back to a default)::
@@ -27,8 +27,9 @@ from aeib.errors import ConfigError
 from aeib.features import DEFAULT_SPEC, LogMelSpec
 from aeib.jsonio import read_json
 
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "training" / "configs"
-"""Where named configurations (``tiny``, ``small``, ``big``) live in a source checkout."""
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs" / "training"
+"""Where the named configurations (``tiny``, ``small``, ``big``, ...) live: package data, so that an installed
+``aeib`` has them too (``training/configs/README.md`` of a checkout points here)."""
 
 GRADIENT_MODES = ("spsa", "autodiff")
 DSP_BACKENDS = ("threads", "processes", "serial")

@@ -1,9 +1,11 @@
 """Export settings: the shipped default file, validation, variant parsing."""
 
 import json
+from pathlib import Path
 
 import pytest
 
+import aeib
 from aeib.export.config import (
     DEFAULT_CONFIG_PATH,
     PARITY_TOLERANCES,
@@ -20,6 +22,15 @@ def test_default_file_matches_the_built_in_defaults():
     # Every setting of a run, except the tolerances: PARITY_TOLERANCES is their one source.
     built_in = {key: value for key, value in ExportConfig().to_dict().items() if key != "tolerances"}
     assert json.loads(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8")) == built_in
+
+
+def test_default_file_is_package_data(monkeypatch, tmp_path):
+    # aeib/configs/export/default.json ships with the package; the checkout's export/configs/ holds a README.
+    package = Path(aeib.__file__).resolve().parent
+    assert DEFAULT_CONFIG_PATH == package / "configs" / "export" / "default.json"
+    monkeypatch.chdir(tmp_path)
+    assert ExportConfig.load() == ExportConfig.load(DEFAULT_CONFIG_PATH)
+    assert not list((package.parent / "export" / "configs").glob("*.json"))
 
 
 def test_window_samples_and_round_trip():

@@ -1,9 +1,11 @@
 """Model configs: named files load, unknown keys and bad values are refused with clear messages."""
 
 import json
+from pathlib import Path
 
 import pytest
 
+import aeib
 from aeib.model.config import CONFIG_DIR, ConfigError, ModelConfig
 
 
@@ -80,3 +82,14 @@ def test_config_files_are_all_valid():
     for name in names:
         ModelConfig.load(name)
 
+
+
+def test_named_configs_resolve_from_the_package(monkeypatch, tmp_path):
+    # Package data (aeib/configs/training/), so that a non-editable install has them; the checkout's
+    # top-level training/configs/ keeps only a README pointing there (one copy).
+    package = Path(aeib.__file__).resolve().parent
+    assert CONFIG_DIR == package / "configs" / "training"
+    monkeypatch.chdir(tmp_path)
+    assert ModelConfig.load("small-v3") == ModelConfig.load(CONFIG_DIR / "small-v3.json")
+    assert ModelConfig.load("small-v3").name == "small-v3"
+    assert not list((package.parent / "training" / "configs").glob("*.json"))
