@@ -1,4 +1,4 @@
-"""File digests: the SHA-256 that identifies a dataset manifest, a model file or a run's data.
+"""Digests: the SHA-256 that identifies a dataset manifest, a model file, a run's data or a golden vector.
 
 Standard library only (no numpy, no TensorFlow), so that every layer may use it.
 """
@@ -23,3 +23,9 @@ def file_sha256(path: str | os.PathLike) -> str:
         for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def bytes_sha256(data: bytes) -> str:
+    """Hex SHA-256 of bytes in memory (64 lowercase hex digits), equal to :func:`file_sha256` of a file
+    holding them."""
+    return hashlib.sha256(data).hexdigest()

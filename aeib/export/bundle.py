@@ -8,7 +8,6 @@ JSON whose model is missing or half written. This module imports no TensorFlow.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shutil
@@ -22,6 +21,7 @@ from aeib.contract import BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, SIGNATURE_KEY
 from aeib.dsp import CHAIN_SCHEMA
 from aeib.errors import AeibError, OutputError
 from aeib.export.config import ExportError
+from aeib.hashing import bytes_sha256
 from aeib.jsonio import read_json
 from aeib.model.config import ModelConfig
 
@@ -106,10 +106,6 @@ def file_names(name: str, variant: str) -> tuple[str, str]:
     return f"{name}.{variant}.tflite", f"{name}.{variant}.json"
 
 
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def bundle_metadata(*, name: str, variant: str, tflite_bytes: bytes, config: ModelConfig, window_samples: int,
                     tensor_specs: dict[str, dict], styles: dict[str, list[float]], training: dict, parity: dict,
                     tensorflow_version: str, runtime: dict, recommended: bool = True,
@@ -143,7 +139,7 @@ def bundle_metadata(*, name: str, variant: str, tflite_bytes: bytes, config: Mod
         "name": name,
         "variant": variant,
         "tflite_file": tflite_file,
-        "tflite_sha256": sha256_hex(tflite_bytes),
+        "tflite_sha256": bytes_sha256(tflite_bytes),
         "tflite_bytes": len(tflite_bytes),
         "aeib_version": __version__,
         "tensorflow_version": tensorflow_version,

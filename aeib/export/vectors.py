@@ -21,7 +21,6 @@ another interpreter (``tflite-runtime`` 2.14 in CI) against the same files. Rege
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -30,6 +29,7 @@ import numpy as np
 
 from aeib.contract import BUNDLE_FORMAT
 from aeib.export.config import ExportError
+from aeib.hashing import bytes_sha256
 
 VECTORS_FORMAT = "aeib-golden-vectors"
 VECTORS_VERSION = 1
@@ -41,10 +41,6 @@ FEATURE_TOLERANCE = 1e-4
 CHAIN_TOLERANCE = 1e-5
 """Recomputed chain output vs ``chain_output.wav`` (absolute, full scale 1)."""
 REGENERATE = "python scripts/make_golden_vectors.py"
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def shipped_bundles(models_dir: Path) -> dict[str, list[Path]]:
@@ -170,9 +166,9 @@ def compute_vectors(name: str, bundle_paths: list[Path], runtime_models_dir: Pat
                    "window": "centre window; mono = mean of channels; soxr HQ resampling to the model rate"},
         "sample_rate": first.sample_rate,
         "window": {"file": "window.f32", "dtype": "float32", "byte_order": "little", "shape": [first.window_samples],
-                   "sha256": _sha256(files["window.f32"])},
+                   "sha256": bytes_sha256(files["window.f32"])},
         "features": {"file": "features.f32", "dtype": "float32", "byte_order": "little",
-                     "shape": list(features.shape), "sha256": _sha256(files["features.f32"]),
+                     "shape": list(features.shape), "sha256": bytes_sha256(files["features.f32"]),
                      "frontend": first.frontend.to_dict()},
         "variants": variants,
         "bundled_default": {"bundle": default["path"].name, "tflite_sha256": default["data"].get("tflite_sha256"),
@@ -180,8 +176,8 @@ def compute_vectors(name: str, bundle_paths: list[Path], runtime_models_dir: Pat
         "chain": {"input": "chain_input.wav", "output": "chain_output.wav", "sample_rate": rate,
                   "channels": int(audio.shape[1]), "start_s": CHAIN_START_S, "seconds": CHAIN_SECONDS,
                   "setting_from": chain_from["bundle"], "physical": chain_from["physical"],
-                  "input_sha256": _sha256(files["chain_input.wav"]),
-                  "output_sha256": _sha256(files["chain_output.wav"])},
+                  "input_sha256": bytes_sha256(files["chain_input.wav"]),
+                  "output_sha256": bytes_sha256(files["chain_output.wav"])},
     }
     return manifest, files
 
