@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks of a shipped analyzer that ``aeib evaluate``'s tables do not make, on a shard test set.
 
-    .venv/bin/python scripts/analyzer_checks.py tflite_models/aeib-small-v3.dynamic-int8.json \\
+    .venv/bin/python scripts/analyzer_checks.py aeib/runtime/models/aeib-small-v3.dynamic-int8.json \\
         data/oof_v2 --limit 120 --out runs/checks-v3.json
 
 Per example, through the product's array API (``aeib.enhance``, TFLite runtime, measured loudness

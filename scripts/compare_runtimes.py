@@ -9,7 +9,6 @@ Step 3: python scripts/compare_runtimes.py compare /tmp/rt_a.npz /tmp/rt_b.npz  
 """
 
 import argparse
-import glob
 import importlib
 import sys
 from pathlib import Path
@@ -17,6 +16,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+MODEL_DIRS = (ROOT / "tflite_models", ROOT / "aeib" / "runtime" / "models")
+"""The shipped bundles: the exported variants and the bundled default (shipped once, in the package)."""
 
 
 def inputs(args) -> None:
@@ -25,7 +26,7 @@ def inputs(args) -> None:
     from aeib.runtime import read_bundle
 
     out = {}
-    for json_path in sorted((ROOT / "tflite_models").glob("*.json")):
+    for json_path in sorted(path for folder in MODEL_DIRS for path in folder.glob("*.json")):
         bundle = read_bundle(json_path)
         windows = shard_windows(args.data, "valid", args.windows, bundle.window_samples)
         out["audio"] = windows.input.astype(np.float32)
@@ -38,7 +39,7 @@ def run(args) -> None:
     interpreter = importlib.import_module(f"{args.runtime}.interpreter").Interpreter
     data = np.load(args.inputs)
     out = {}
-    for path in sorted(glob.glob(str(ROOT / "tflite_models" / "*.tflite"))):
+    for path in sorted(str(p) for folder in MODEL_DIRS for p in folder.glob("*.tflite")):
         name = Path(path).name
         model = interpreter(model_path=path, num_threads=1)
         model.allocate_tensors()

@@ -1,4 +1,4 @@
-"""Regenerate the golden vectors of every model in tflite_models/ (tflite_models/vectors/<name>/).
+"""Regenerate the golden vectors of every model in tflite_models/ and aeib/runtime/models/ (tflite_models/vectors/<name>/).
 
 Run after every `aeib export` into tflite_models/ (and `--install-default`); the vectors test
 (tests/export/test_golden_vectors.py) fails until you do. TensorFlow-free (LiteRT + numpy).
@@ -20,7 +20,8 @@ from aeib.runtime.bundle import DEFAULT_MODEL_DIR  # noqa: E402
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", type=Path, default=ROOT / "tflite_models", help="folder of exported bundles")
+    parser.add_argument("--models", type=Path, default=ROOT / "tflite_models",
+                        help="folder of exported bundles (the bundled default in aeib/runtime/models/ joins them)")
     args = parser.parse_args()
     try:
         for path in write_vectors(args.models, DEFAULT_MODEL_DIR):

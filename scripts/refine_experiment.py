@@ -22,7 +22,7 @@ from aeib.evaluation.models import RuntimeModelMethod
 from aeib.metrics import TargetScorer
 
 alphas = [float(a) for a in sys.argv[1].split(",")]
-method = RuntimeModelMethod("tflite_models/aeib-small-v3.dynamic-int8.json", "v3")
+method = RuntimeModelMethod("aeib/runtime/models/aeib-small-v3.dynamic-int8.json", "v3")
 method.setup()
 rows = {a: [] for a in alphas}
 groups = []

@@ -18,7 +18,7 @@ from aeib.evaluation.methods import MatcheringMethod, chain_output
 from aeib.evaluation.models import RuntimeModelMethod
 from aeib.metrics import TargetScorer
 
-method = RuntimeModelMethod("tflite_models/aeib-small-v3.dynamic-int8.json", "v3")
+method = RuntimeModelMethod("aeib/runtime/models/aeib-small-v3.dynamic-int8.json", "v3")
 method.setup()
 mg = MatcheringMethod()
 mg.setup()

@@ -43,8 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--variants", metavar="LIST",
                         help=f"comma-separated subset of {','.join(VARIANTS)} (default {','.join(defaults.variants)})")
     parser.add_argument("--install-default", metavar="VARIANT", choices=VARIANTS,
-                        help="also copy that variant's .tflite and .json into aeib/runtime/models/ (the model "
-                        "`aeib enhance` uses by default); refused if it fails its parity tolerance")
+                        help="write that variant's .tflite and .json into aeib/runtime/models/ (the model "
+                        "`aeib enhance` uses by default) instead of --out, replacing the bundle installed there "
+                        "(one copy); refused if it fails its parity tolerance")
     parser.add_argument("--window", type=float, metavar="SECONDS",
                         help=f"analysis window in seconds (default {defaults.window_seconds:g})")
     parser.add_argument("--representative", type=int, metavar="N",
@@ -104,5 +105,6 @@ def run(args: argparse.Namespace) -> int:
     print(format_table(result.variants))
     for path in result.installed:
         print(f"installed {path}")
-    print(f"wrote {len(result.variants)} variant(s) to {args.out} in {result.seconds:.1f} s", file=sys.stderr)
+    in_out = len(result.variants) - (1 if result.installed else 0)
+    print(f"wrote {in_out} variant(s) to {args.out} in {result.seconds:.1f} s", file=sys.stderr)
     return 0

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -199,29 +198,25 @@ def prepare_out_dir(out_dir: str | Path) -> Path:
     return out_dir
 
 
-def install_default(tflite_path: Path, json_path: Path, models_dir: Path = RUNTIME_MODELS_DIR) -> list[Path]:
-    """Copy one bundle into the runtime's package-data folder as the default model.
+def install_default(tflite_bytes: bytes, metadata: dict, models_dir: Path = RUNTIME_MODELS_DIR) -> list[Path]:
+    """Write one bundle into the runtime's package-data folder as the default model.
 
     Bundles previously installed there (any ``*.json`` of format ``aeib-analyzer`` and its ``.tflite``)
-    are removed first, so the folder always holds exactly one default.
+    are removed first, so the folder always holds exactly one default. This is the bundle's only copy:
+    ``aeib export --install-default`` writes that variant here instead of into ``--out``.
 
     Returns:
-        The two installed paths.
+        The two installed paths (``.tflite``, ``.json``).
     """
     models_dir = prepare_out_dir(models_dir)
+    tflite_name, json_name = file_names(metadata["name"], metadata["variant"])
     for old_json in models_dir.glob("*.json"):
         try:
             old = read_json(old_json, "installed model JSON")
         except AeibError:  # not a bundle of ours: leave it alone
             continue
-        if old.get("format") == BUNDLE_FORMAT and old_json.name != json_path.name:
+        if old.get("format") == BUNDLE_FORMAT and old_json.name != json_name:
             old_json.unlink(missing_ok=True)
-            if isinstance(old.get("tflite_file"), str) and old["tflite_file"] != tflite_path.name:
+            if isinstance(old.get("tflite_file"), str) and old["tflite_file"] != tflite_name:
                 (models_dir / Path(old["tflite_file"]).name).unlink(missing_ok=True)
-    installed = []
-    for source in (tflite_path, json_path):
-        target = models_dir / source.name
-        with atomic_output(target) as tmp:
-            shutil.copyfile(source, tmp)
-        installed.append(target)
-    return installed
+    return list(write_bundle(models_dir, tflite_bytes, metadata))

@@ -23,6 +23,7 @@ from aeib.export.bundle import (
     builtin_styles,
     bundle_metadata,
     check_name,
+    file_names,
     install_default,
     prepare_out_dir,
     write_bundle,
@@ -48,8 +49,9 @@ class ExportRequest:
         out_dir: Folder for the bundle files (created if missing).
         name: Bundle name, e.g. ``aeib-small-v1``.
         config: Export settings.
-        install_default: Variant to copy into ``aeib/runtime/models/``, or ``None``.
-        models_dir: Where ``install_default`` copies to (the package folder unless a test overrides it).
+        install_default: Variant to install as the default model, or ``None``: it is written into
+            ``models_dir`` (``aeib/runtime/models/``) instead of ``out_dir``, so that it exists once.
+        models_dir: Where ``install_default`` goes (the package folder unless a test overrides it).
     """
 
     model: Path
@@ -222,14 +224,17 @@ def export_model(request: ExportRequest, progress: bool = True) -> ExportResult:
 
         step("writing")
         out_dir = prepare_out_dir(request.out_dir)
-        results = []
-        for variant, tflite_bytes, metadata in pending:
-            tflite_path, json_path = write_bundle(out_dir, tflite_bytes, metadata)
-            results.append(VariantResult(variant, tflite_path, json_path, metadata))
-        installed = []
-        if request.install_default is not None:
-            chosen = next(r for r in results if r.variant == request.install_default)
+        written = {variant: write_bundle(out_dir, tflite_bytes, metadata)
+                   for variant, tflite_bytes, metadata in pending if variant != request.install_default}
+        installed: list[Path] = []
+        if request.install_default is not None:   # its one copy goes to the package folder, not to out_dir
+            tflite_bytes, metadata = next((b, m) for v, b, m in pending if v == request.install_default)
             kwargs = {} if request.models_dir is None else {"models_dir": Path(request.models_dir)}
-            installed = install_default(chosen.tflite_path, chosen.json_path, **kwargs)
+            installed = install_default(tflite_bytes, metadata, **kwargs)
+            written[request.install_default] = (installed[0], installed[1])
+            for stale in (out_dir / name for name in file_names(request.name, request.install_default)):
+                if stale.resolve() not in {path.resolve() for path in installed}:
+                    stale.unlink(missing_ok=True)   # an earlier export's copy of it
+        results = [VariantResult(variant, *written[variant], metadata) for variant, _, metadata in pending]
         bar.update()
     return ExportResult(results, installed, time.perf_counter() - started)

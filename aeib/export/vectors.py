@@ -1,7 +1,8 @@
 """Golden vectors for ports: one window of the example clip through every shipped model and the chain.
 
-For each model name in ``tflite_models/`` (e.g. ``aeib-small-v2``) :func:`write_vectors` writes
-``tflite_models/vectors/<name>/``:
+For each model name in ``tflite_models/`` and ``aeib/runtime/models/`` (e.g. ``aeib-small-v2``; the
+bundled default is shipped only in the package folder and counts with the other variants of its name)
+:func:`write_vectors` writes ``tflite_models/vectors/<name>/``:
 
 * ``window.f32`` — one analysis window of the bundled example clip (its centre ``samples``, mono =
   mean of the channels, resampled to the model rate with soxr HQ): raw little-endian float32;
@@ -43,17 +44,31 @@ CHAIN_TOLERANCE = 1e-5
 REGENERATE = "python scripts/make_golden_vectors.py"
 
 
-def shipped_bundles(models_dir: Path) -> dict[str, list[Path]]:
-    """Bundle JSONs in ``models_dir`` (``format: aeib-analyzer``), grouped by model name, sorted."""
+def shipped_bundles(*folders: Path) -> dict[str, list[Path]]:
+    """Bundle JSONs in ``folders`` (``format: aeib-analyzer``), grouped by model name, sorted by file name.
+
+    Pass ``tflite_models/`` and the runtime's package folder: the bundled default is shipped once, in
+    the package, and joins the other variants of its model name from there.
+
+    Raises:
+        ExportError: if one bundle file name is in two of the folders (the same bundle shipped twice).
+    """
     groups: dict[str, list[Path]] = {}
-    for path in sorted(Path(models_dir).glob("*.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            continue
-        if isinstance(data, dict) and data.get("format") == BUNDLE_FORMAT:
+    seen: dict[str, Path] = {}
+    for folder in folders:
+        for path in sorted(Path(folder).glob("*.json")):
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+                continue
+            if not (isinstance(data, dict) and data.get("format") == BUNDLE_FORMAT):
+                continue
+            if path.name in seen:
+                raise ExportError(f"{path.name} is shipped twice ({seen[path.name].parent} and {path.parent}); "
+                                  "keep one copy")
+            seen[path.name] = path
             groups.setdefault(str(data.get("name")), []).append(path)
-    return groups
+    return {name: sorted(paths, key=lambda path: path.name) for name, paths in groups.items()}
 
 
 def example_clip_path() -> Path:
@@ -183,7 +198,7 @@ def compute_vectors(name: str, bundle_paths: list[Path], runtime_models_dir: Pat
 
 
 def write_vectors(models_dir: Path, runtime_models_dir: Path, out_dir: Path | None = None) -> list[Path]:
-    """(Re)write ``models_dir/vectors/<name>/`` for every model name in ``models_dir``.
+    """(Re)write ``models_dir/vectors/<name>/`` for every model name in ``models_dir`` and ``runtime_models_dir``.
 
     Folders of names no longer shipped are removed. Returns the written ``vectors.json`` paths.
     """
@@ -191,7 +206,7 @@ def write_vectors(models_dir: Path, runtime_models_dir: Path, out_dir: Path | No
 
     models_dir = Path(models_dir)
     out_dir = models_dir / "vectors" if out_dir is None else Path(out_dir)
-    groups = shipped_bundles(models_dir)
+    groups = shipped_bundles(models_dir, runtime_models_dir)
     if not groups:
         raise ExportError(f"{models_dir} holds no exported bundles")
     written = []
@@ -227,7 +242,7 @@ def check_vectors(models_dir: Path, runtime_models_dir: Path, vectors_dir: Path 
     models_dir = Path(models_dir)
     vectors_dir = models_dir / "vectors" if vectors_dir is None else Path(vectors_dir)
     problems = []
-    for name, paths in shipped_bundles(models_dir).items():
+    for name, paths in shipped_bundles(models_dir, runtime_models_dir).items():
         manifest_path = vectors_dir / name / "vectors.json"
         if not manifest_path.is_file():
             problems.append(f"{name}: no golden vectors ({manifest_path}); run `{REGENERATE}`")

@@ -30,11 +30,10 @@ def test_write_bundle_writes_both_files(tmp_path):
 
 
 def test_install_default_replaces_an_older_default_and_keeps_other_files(tmp_path):
-    out, models = tmp_path / "out", tmp_path / "models"
-    prepare_out_dir(out)
-    old = install_default(*write_bundle(out, b"old", _meta("m", "float32")), models_dir=models)
+    models = tmp_path / "models"
+    old = install_default(b"old", _meta("m", "float32"), models_dir=models)
     (models / "notes.json").write_text('{"something": "else"}')
-    new = install_default(*write_bundle(out, b"new", _meta("m", "int8")), models_dir=models)
+    new = install_default(b"new", _meta("m", "int8"), models_dir=models)
     assert not any(p.exists() for p in old)
     assert [p.read_bytes()[:3] for p in new][0] == b"new"
     assert sorted(p.name for p in models.iterdir()) == ["m.int8.json", "m.int8.tflite", "notes.json"]

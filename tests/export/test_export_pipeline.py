@@ -25,7 +25,8 @@ def test_every_variant_is_written_with_its_json(tiny_export):
         assert result.tflite_path.name == f"aeib-tiny-test.{result.variant}.tflite"
         assert result.json_path.name == f"aeib-tiny-test.{result.variant}.json"
         assert json.loads(result.json_path.read_text(encoding="utf-8")) == result.metadata
-    assert not [p for p in tiny_export.variants[0].tflite_path.parent.iterdir() if "partial" in p.name or p.name.startswith(".")]
+    for folder in {r.tflite_path.parent for r in tiny_export.variants}:   # --out and the installed default's
+        assert not [p for p in folder.iterdir() if "partial" in p.name or p.name.startswith(".")]
 
 
 def test_json_follows_the_contract(tiny_export):
@@ -116,13 +117,18 @@ def test_the_model_embeds_a_reference_and_uses_it(tiny_export):
     assert params.shape == (2, len(CHAIN_SCHEMA)) and ((params > 0) & (params < 1)).all()
 
 
-def test_install_default_copies_exactly_one_bundle(tiny_export):
+def test_install_default_writes_exactly_one_bundle_once(tiny_export):
     installed = tiny_export.installed
     assert [p.name for p in installed] == ["aeib-tiny-test.float32.tflite", "aeib-tiny-test.float32.json"]
     source = tiny_export.variants[0]
     assert installed[0].read_bytes() == source.tflite_path.read_bytes()
     assert installed[1].read_bytes() == source.json_path.read_bytes()
     assert sorted(p.name for p in installed[0].parent.iterdir()) == sorted(p.name for p in installed)
+    # The installed variant's one copy is the package folder's: --out holds the other variants only.
+    out = tiny_export.variants[1].tflite_path.parent
+    assert [source.tflite_path, source.json_path] == installed and out != installed[0].parent
+    assert sorted(p.name for p in out.iterdir() if p.suffix == ".json") == sorted(
+        r.json_path.name for r in tiny_export.variants[1:])
 
 
 def test_bad_requests_fail_before_writing(tiny_run, train_only_data, tmp_path):

@@ -24,7 +24,7 @@ def test_every_shipped_model_has_vectors_that_recompute():
 
 def test_vector_files_match_their_manifest():
     defaults = []
-    for name in shipped_bundles(MODELS):
+    for name in shipped_bundles(MODELS, DEFAULT_MODEL_DIR):
         folder = MODELS / "vectors" / name
         manifest = json.loads((folder / "vectors.json").read_text(encoding="utf-8"))
         for key in ("window", "features"):
@@ -41,6 +41,17 @@ def test_vector_files_match_their_manifest():
         defaults.append(default_variant)
         assert all(len(v["params01"]) == 24 and set(v["physical"]) for v in manifest["variants"])
     assert sum(v is not None for v in defaults) == 1   # exactly one shipped bundle is the bundled default
+
+
+def test_the_bundled_default_is_shipped_once():
+    # One copy, in the package: tflite_models/ holds the other variants and no second copy of it.
+    bundled = sorted(DEFAULT_MODEL_DIR.iterdir())
+    assert bundled, "no model in aeib/runtime/models (it is shipped)"
+    shas = {hashlib.sha256(p.read_bytes()).hexdigest() for p in bundled}
+    assert not [p.name for p in MODELS.iterdir() if p.is_file() and hashlib.sha256(p.read_bytes()).hexdigest() in shas]
+    # ...and its golden vectors are made with the other variants of its name.
+    grouped = [path for paths in shipped_bundles(MODELS, DEFAULT_MODEL_DIR).values() for path in paths]
+    assert [p for p in bundled if p.suffix == ".json"] == [p for p in grouped if p.parent == DEFAULT_MODEL_DIR]
 
 
 def test_the_cross_runtime_check_passes_on_litert():
