@@ -1,5 +1,5 @@
 """Fit a reference-free style (embedding and pull) end to end through the autodiff chain on the train split's board-mix targets (dropped experiment; docs/TRAINING.md)."""
-import sys, json, time, math
+import sys, time, math
 from pathlib import Path
 import numpy as np
 import tensorflow as tf
