@@ -24,17 +24,18 @@ def load(split, limit=None):
             tm = ex.get("target_mode", ex["mode"])
             if ex["mode"] == KIND or (ex["mode"] == "identity" and tm == KIND):
                 xs.append(s["input"][i]); ts.append(s["target"][i]); rs.append(s["reference"][i]); ident.append(ex["mode"] == "identity")
-        if limit and len(xs) >= limit: break
+        if limit and len(xs) >= limit:
+            break
     return (np.asarray(xs, np.float32), np.asarray(ts, np.float32), np.asarray(rs, np.float32), np.asarray(ident))
 
 t0 = time.time()
-X, T, R, I = load("train")
-Xv, Tv, Rv, Iv = load("valid", 200)
+X, T, R, is_identity = load("train")
+Xv, Tv, Rv, _ = load("valid", 200)
 print("train", len(X), "valid", len(Xv), f"{time.time()-t0:.0f}s", flush=True)
 
 def embed(a, bs=32):
     return np.concatenate([encoder(frontend(a[i:i+bs]), training=False).numpy() for i in range(0, len(a), bs)])
-mean_style = embed(R[~I]).mean(0)
+mean_style = embed(R[~is_identity]).mean(0)
 style = tf.Variable(mean_style, dtype=tf.float32)
 pull_logit = tf.Variable(math.log(0.4 / 0.6), dtype=tf.float32)
 opt = tf.keras.optimizers.Adam(0.01)
@@ -66,9 +67,9 @@ rng = np.random.default_rng(0)
 t0 = time.time()
 for k in range(STEPS):
     idx = rng.choice(len(X), 16, replace=False)
-    l = step(X[idx], T[idx])
+    batch_loss = step(X[idx], T[idx])
     if k % 25 == 0:
-        print(k, float(l), "pull", float(tf.sigmoid(pull_logit)), f"{time.time()-t0:.0f}s", flush=True)
+        print(k, float(batch_loss), "pull", float(tf.sigmoid(pull_logit)), f"{time.time()-t0:.0f}s", flush=True)
 pull = float(tf.sigmoid(pull_logit))
 print("valid loss trained", val_loss(style.numpy(), pull), "pull", pull, flush=True)
 np.savez(f"runs/e2e/style-{KIND}.npz", style=style.numpy(), pull=pull, mean_style=mean_style)
