@@ -27,6 +27,8 @@ if argv[0] == "enhance":
     from aeib.cli.main import main
     rc = main(argv)
 else:  # "load": import what enhance imports, load the model, compile the DSP; process no file
+    from aeib.cli.numba_start import start_numba_without_blas_probe
+    start_numba_without_blas_probe()  # as `aeib enhance` starts numba
     import numpy as np
     from aeib.cli.main import build_parser
     from aeib.dsp import ChainProcessor
