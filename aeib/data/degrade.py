@@ -33,7 +33,7 @@ from scipy import signal
 
 from aeib.data.phone import apply_agc, crowd_noise
 from aeib.data.styles import sample_style
-from aeib.dsp import CHAIN_SCHEMA, process
+from aeib.dsp import CHAIN_SCHEMA, band_frequency_cap_hz, process
 
 FAMILIES = ("tonal", "dynamics", "capture", "level")
 """The composable families, in the order a recipe lists them."""
@@ -259,7 +259,7 @@ def apply_step(audio: np.ndarray, sample_rate: int, step: dict, rng: np.random.G
 
     kind = step["kind"]
     audio = np.ascontiguousarray(audio, dtype=np.float32)
-    nyquist_cap = 0.45 * sample_rate
+    nyquist_cap = band_frequency_cap_hz(sample_rate)  # the EQ bands' guard below Nyquist
     if kind == "chain-style":
         return process(audio, sample_rate, CHAIN_SCHEMA.complete(step["settings"])).astype(np.float32)
     if kind in ("highpass", "lowpass"):

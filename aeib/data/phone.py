@@ -22,7 +22,7 @@ import numpy as np
 from scipy import signal
 
 from aeib.data.irs import ImpulseResponse
-from aeib.dsp.eq import peaking_sos
+from aeib.dsp.eq import band_frequency_cap_hz, peaking_sos
 from aeib.dsp.limiter import SafetyLimiter
 
 PHONE_IR_S = 0.1
@@ -57,7 +57,7 @@ class PhoneResponse:
 
     def sos(self, sample_rate: int) -> np.ndarray:
         """The response as second-order sections, float64[n_sections, 6]."""
-        lowpass_hz = min(self.lowpass_hz, 0.45 * sample_rate)
+        lowpass_hz = min(self.lowpass_hz, band_frequency_cap_hz(sample_rate))  # the EQ bands' guard below Nyquist
         highpass = signal.butter(self.highpass_order, self.highpass_hz, "highpass", fs=sample_rate, output="sos")
         lowpass = signal.butter(4, lowpass_hz, "lowpass", fs=sample_rate, output="sos")
         presence = peaking_sos(self.presence_hz, self.presence_db, self.presence_q, sample_rate)[None, :]

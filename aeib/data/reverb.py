@@ -23,6 +23,7 @@ import numpy as np
 from scipy import signal
 
 from aeib.data.irs import MAX_IR_S, ImpulseResponse, normalize_energy, trim_causal
+from aeib.dsp.eq import band_frequency_cap_hz
 
 ROOM_FAMILIES = ("shoebox", "stochastic", "algorithmic", "measured")
 """Every room family an example can record; ``algorithmic`` is reserved for the out-of-family test set."""
@@ -60,13 +61,14 @@ def stochastic_room(index: int, sample_rate: int, seed: int) -> ImpulseResponse:
     t = np.arange(n_taps) / sample_rate
     tail = np.zeros(n_taps)
     nyquist = sample_rate / 2
+    cap_hz = band_frequency_cap_hz(sample_rate)  # the EQ bands' guard below Nyquist
     for centre, rt60 in zip(OCTAVE_CENTRES_HZ, rt60s):
-        low, high = centre / math.sqrt(2), min(centre * math.sqrt(2), 0.45 * sample_rate)
+        low, high = centre / math.sqrt(2), min(centre * math.sqrt(2), cap_hz)
         if low >= high or low >= nyquist:
             continue
         if centre == OCTAVE_CENTRES_HZ[0]:
             sos = signal.butter(4, high, "lowpass", fs=sample_rate, output="sos")
-        elif centre == OCTAVE_CENTRES_HZ[-1] or high >= 0.45 * sample_rate:
+        elif centre == OCTAVE_CENTRES_HZ[-1] or high >= cap_hz:
             sos = signal.butter(4, low, "highpass", fs=sample_rate, output="sos")
         else:
             sos = signal.butter(2, [low, high], "bandpass", fs=sample_rate, output="sos")
