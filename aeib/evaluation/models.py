@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 
 from aeib.audio import resample
-from aeib.data.manifest import file_sha256
 from aeib.dsp import CHAIN_SCHEMA
 from aeib.errors import ModelLoadError
 from aeib.evaluation.datasets import EvalExample
 from aeib.evaluation.methods import Method, MethodOutput, Shared, chain_output
+from aeib.hashing import file_sha256
 from aeib.jsonio import read_json
 
 KERAS_CHECKPOINTS = ("best.keras", "last.keras")

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from aeib.data.manifest import MANIFEST_NAME, file_sha256
+from aeib.data.manifest import MANIFEST_NAME
 from aeib.data.shards import member_layout, read_meta
 from aeib.export.config import ExportError
 from aeib.features import LogMelSpec, frame_signal, frame_window, mel_filterbank
+from aeib.hashing import file_sha256
 
 SIGNALS = ("input", "reference")
 

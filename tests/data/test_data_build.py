@@ -10,10 +10,11 @@ import soundfile as sf
 from aeib.data import build
 from aeib.data.build import make_data
 from aeib.data.corpus import CorpusError
-from aeib.data.manifest import MANIFEST_NAME, file_sha256, load_manifest
+from aeib.data.manifest import MANIFEST_NAME, load_manifest
 from aeib.data.pairs import ExampleSpec, load_segment
 from aeib.data.shards import AUDIO_DTYPE, read_shard
 from aeib.dsp import CHAIN_SCHEMA, process
+from aeib.hashing import file_sha256
 from data_helpers import synthetic_music, tiny_config
 
 
