@@ -19,8 +19,8 @@ import atexit, json, sys
 def report():
     sys.stderr.write("MODULES " + json.dumps(sorted({name.split(".")[0] for name in sys.modules})) + "\\n")
 atexit.register(report)
-from aeib.cli.main import main
-sys.exit(main(sys.argv[1:]))
+from aeib.cli.main import console_main
+console_main()
 """
 
 
@@ -45,6 +45,34 @@ def test_help_and_top_level_errors_import_nothing_heavy(argv, exit_code):
     assert code == exit_code, stderr
     assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
     assert "Traceback" not in stderr
+
+
+GC_SPY = """
+import atexit, gc, sys
+import aeib.cli.main as cli
+seen = []
+real_main = cli.main
+def spying_main(argv=None, *, on_started=None):
+    def started():
+        seen.append(("before", gc.isenabled()))
+        on_started()
+        seen.append(("after", gc.isenabled()))
+    return real_main(argv, on_started=started)
+cli.main = spying_main
+atexit.register(lambda: sys.stderr.write(f"SEEN {seen} {gc.isenabled()} {len(gc.get_objects()) < 10_000}\\n"))
+cli.console_main()
+"""
+
+
+def test_console_entry_point_collects_garbage_only_while_the_command_works():
+    done = subprocess.run([sys.executable, "-c", GC_SPY, "params"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    # Off while the command's modules load, on (start-up objects frozen) while it works, and at exit
+    # everything frozen, so the interpreter's final collection has nothing left to walk.
+    assert "SEEN [('before', False), ('after', True)] True True" in done.stderr, done.stderr
+    usage_error = subprocess.run([sys.executable, "-c", GC_SPY, "params", "--no-such-flag"],
+                                 capture_output=True, text=True, timeout=300)
+    assert usage_error.returncode == 2 and "Traceback" not in usage_error.stderr
 
 
 def test_help_lists_every_command_with_its_own_help_line():

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from aeib.bench import run_process, time_processes, write_benchmark_file
 
-AEIB_COMMAND = ("-c", "import sys; from aeib.cli.main import main; sys.exit(main())")
+AEIB_COMMAND = ("-c", "from aeib.cli.main import console_main; console_main()")
 """Arguments after ``sys.executable`` that run the ``aeib`` console script's entry point."""
 
 

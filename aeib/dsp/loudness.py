@@ -43,6 +43,7 @@ from __future__ import annotations
 import functools
 import math
 
+import numba
 import numpy as np
 
 from aeib.dsp.biquad import sos_filter
@@ -169,6 +170,53 @@ def oversample(audio: np.ndarray, factor: int) -> np.ndarray:
     return out
 
 
+@numba.njit(cache=True, nogil=True)
+def _weighted_energy_at(x: np.ndarray, sos: np.ndarray, zi: np.ndarray, weights: np.ndarray, energy: float,
+                        positions: np.ndarray, values: np.ndarray) -> float:
+    """K-filter ``x`` (float64[samples, channels]) and accumulate the channel-weighted power.
+
+    ``values[k]`` gets the running energy (``energy`` plus the weighted power of the samples before
+    ``positions[k]``; positions ascending, within 0…samples); returns the energy after the block.
+    ``zi`` (float64[sections, channels, 2]) is updated in place. The filter arithmetic is
+    :func:`~aeib.dsp.biquad.sos_filter`'s, section after section, so no filtered copy is made.
+    """
+    total = 0.0
+    k = 0
+    n, channels = x.shape
+    for i in range(n):
+        while k < positions.shape[0] and positions[k] == i:
+            values[k] = energy + total
+            k += 1
+        p = 0.0
+        for c in range(channels):
+            v = x[i, c]
+            for s in range(sos.shape[0]):
+                y = sos[s, 0] * v + zi[s, c, 0]
+                zi[s, c, 0] = sos[s, 1] * v - sos[s, 4] * y + zi[s, c, 1]
+                zi[s, c, 1] = sos[s, 2] * v - sos[s, 5] * y
+                v = y
+            p += weights[c] * (v * v)
+        total += p
+    while k < positions.shape[0]:
+        values[k] = energy + total
+        k += 1
+    return energy + total
+
+
+@functools.lru_cache(maxsize=4)
+def true_peak_margin_db(factor: int) -> float:
+    """How far (dB) the ``factor``-times oversampled peak can exceed the sample peak at most.
+
+    Each oversampled value is a weighted sum of input samples, so it is at most the largest
+    |sample| times the largest sum of |weights| of one polyphase branch (7.0 dB for 2× and 4×);
+    0 without oversampling.
+    """
+    if factor == 1:
+        return 0.0
+    kernel, _ = _polyphase_kernel(factor)
+    return float(20.0 * np.log10(np.abs(kernel).sum(axis=1).max())) + 1e-9
+
+
 def _lufs(mean_square: float) -> float:
     return _LUFS_OFFSET + 10.0 * math.log10(mean_square) if mean_square > 0 else -math.inf
 
@@ -205,6 +253,7 @@ class LoudnessMeter:
         self._lower: list[float] = []  # cumulative energy at each block's first sample
         self._upper: list[float] = []  # ... and at its end
         self._peak = 0.0  # true (oversampled) peak of the samples measured so far, linear
+        self._sample_peak = 0.0  # largest |sample| fed so far
         self._history = np.zeros((0, self.channels))  # measured samples kept as filter context
         self._unmeasured = np.zeros((0, self.channels))  # the last samples, waiting for lookahead
 
@@ -225,15 +274,24 @@ class LoudnessMeter:
         n = audio.shape[0]
         if n == 0:
             return self
-        filtered, self._zi = sos_filter(self._sos, audio, self._zi)
-        power = np.square(filtered) @ self._weights
-        cumulative = self._energy + np.concatenate([[0.0], np.cumsum(power)])
         start, stop = self._frames, self._frames + n
+        # The block boundaries of BS.1770's gating blocks that fall in this block (or before it: a
+        # block start can precede the first sample fed, then it takes the energy so far).
+        wanted: list[tuple[list[float], int]] = []
         for marks, upper in ((self._lower, False), (self._upper, True)):
-            while (position := self._bound(len(marks), upper)) <= stop:
-                marks.append(float(cumulative[position - start]) if position >= start else self._energy)
-        self._energy = float(cumulative[-1])
+            j = len(marks)
+            while (position := self._bound(j, upper)) <= stop:
+                wanted.append((marks, max(0, position - start)))
+                j += 1
+        order = sorted(range(len(wanted)), key=lambda w: wanted[w][1])
+        positions = np.array([wanted[w][1] for w in order], dtype=np.int64)
+        values = np.empty(len(order))
+        self._energy = _weighted_energy_at(np.ascontiguousarray(audio), self._sos, self._zi, self._weights,
+                                           self._energy, positions, values)
+        for w, value in zip(order, values):
+            wanted[w][0].append(float(value))
         self._frames = stop
+        self._sample_peak = max(self._sample_peak, float(np.max(np.abs(audio))))
         if self.measures_true_peak:
             self._peak = max(self._peak, self._measure_peak(audio, final=False))
         return self
@@ -296,6 +354,15 @@ class LoudnessMeter:
         relative = _lufs(float(np.mean(z[above]))) + RELATIVE_GATE_LU
         gated = (block_lufs > relative) & (block_lufs > ABSOLUTE_GATE_LUFS)
         return _lufs(float(np.mean(z[gated]))) if gated.any() else -math.inf
+
+    def sample_peak_dbfs(self) -> float:
+        """Largest |sample| of everything fed, dBFS; ``-inf`` for silence."""
+        return 20.0 * math.log10(self._sample_peak) if self._sample_peak > 0 else -math.inf
+
+    def true_peak_bound_dbtp(self) -> float:
+        """An upper bound of :meth:`true_peak_dbtp` known without oversampling (dBTP; ``-inf`` for silence):
+        the sample peak plus :func:`true_peak_margin_db`."""
+        return self.sample_peak_dbfs() + true_peak_margin_db(self._oversample)
 
     def true_peak_dbtp(self) -> float:
         """True peak (dBTP) of everything fed; ``-inf`` for silence. Measuring does not end the stream.

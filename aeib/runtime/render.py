@@ -11,10 +11,14 @@ Shared by :func:`~aeib.runtime.enhance.enhance_file` (files, streamed in blocks)
 * ``passthrough`` — silent input, copied unchanged.
 
 The loudness gain is measured before anything is written: one pass runs the chain without the
-loudness stage and the limiter over the whole signal and measures its integrated loudness and true
-peak (:class:`~aeib.dsp.loudness.LoudnessMeter`, bounded memory); the gain that brings it to the
-target (:func:`~aeib.dsp.loudness.gain_to_target_db`) is rounded as the parameter file stores it, so
-``aeib apply`` of that file reproduces the output exactly.
+loudness stage and the limiter over the whole signal and measures its integrated loudness and
+sample peak (:class:`~aeib.dsp.loudness.LoudnessMeter`, bounded memory); the gain that brings it to
+the target (:func:`~aeib.dsp.loudness.gain_to_target_db`) is rounded as the parameter file stores
+it, so ``aeib apply`` of that file reproduces the output exactly. The rule also needs the true peak
+(4× oversampled, the costliest measurement), but only when a boost comes near the ceiling: the
+true peak lies between the sample peak and :meth:`~aeib.dsp.loudness.LoudnessMeter.true_peak_bound_dbtp`,
+and only if the rule answers differently at the two ends does a second pass measure it. Either way
+the gain is the one the true peak gives.
 """
 
 from __future__ import annotations
@@ -86,6 +90,15 @@ def source_loudness_lufs(source: AudioSource) -> float:
     for block in source_blocks(source, MEASURE_BLOCK_FRAMES):
         meter.add(block)
     return meter.integrated_lufs()
+
+
+def _true_peak_dbtp(plan: "Plan", blocks: Callable[[], Iterable[np.ndarray]]) -> float:
+    """True peak (dBTP) of the chain's output before the loudness stage and the limiter (one more pass)."""
+    pre_gain = plan.processor(loudness=False, limiter=False)
+    meter = LoudnessMeter(plan.sample_rate, plan.channels)
+    for block in blocks():
+        meter.add(pre_gain(block))
+    return meter.true_peak_dbtp()
 
 
 @dataclass
@@ -192,7 +205,7 @@ def make_plan(params: dict[str, float], analysis: FileAnalysis, sample_rate: int
     else:
         how, target = ("keep", None) if loudness == "keep" else ("lufs", float(loudness))
     pre_gain = plan.processor(loudness=False, limiter=False)
-    output_meter = LoudnessMeter(sample_rate, channels)
+    output_meter = LoudnessMeter(sample_rate, channels, true_peak=False)
     input_meter = LoudnessMeter(sample_rate, channels, true_peak=False) if how == "keep" else None
     for block in blocks():
         output_meter.add(pre_gain(block))
@@ -202,7 +215,11 @@ def make_plan(params: dict[str, float], analysis: FileAnalysis, sample_rate: int
         target = input_meter.integrated_lufs()
     assert target is not None  # "keep" has just measured it
     measured = output_meter.integrated_lufs()
-    gain = gain_to_target_db(measured, output_meter.true_peak_dbtp(), target)
+    gain = gain_to_target_db(measured, output_meter.true_peak_bound_dbtp(), target)
+    if gain != gain_to_target_db(measured, output_meter.sample_peak_dbfs(), target):
+        # The true peak lies between the sample peak and that bound, and the rule's answer differs
+        # between the two ends: the ceiling may hold the boost back, so measure the true peak.
+        gain = gain_to_target_db(measured, _true_peak_dbtp(plan, blocks), target)
 
     def finite(value: float) -> float | None:
         return value if math.isfinite(value) else None

@@ -116,3 +116,17 @@ def test_following_stage_moves_slowly_to_the_target_whatever_the_blocks():
     per_second = np.diff([np.median(gain_db[i * rate:(i + 1) * rate]) for i in range(25)])
     assert per_second.max() <= 3.0 + 1e-6  # at most 3 dB per second
     assert integrated_loudness_lufs(out[-3 * rate:], rate) == pytest.approx(-20.0, abs=1.0)
+
+
+@pytest.mark.parametrize("rate", [44_100, 96_000, 192_000])
+def test_true_peak_bound_holds_and_sample_peak_is_the_largest_sample(rate):
+    n = np.arange(rate // 2)
+    fade = np.minimum(1.0, np.minimum(n, n[::-1]) / 2_000)
+    signals = [_swelling_noise(0.5, rate, 2), np.stack([0.5 * fade * np.sin(2 * np.pi * n / 4 + np.pi / 4)] * 2, 1)]
+    for audio in signals:
+        meter = LoudnessMeter(rate, 2)
+        for start in range(0, audio.shape[0], 777):
+            meter.add(audio[start:start + 777])
+        assert meter.sample_peak_dbfs() == pytest.approx(20 * np.log10(np.abs(audio).max()), abs=1e-12)
+        assert meter.sample_peak_dbfs() <= meter.true_peak_dbtp() <= meter.true_peak_bound_dbtp()
+    assert LoudnessMeter(rate, 1).sample_peak_dbfs() == -math.inf
