@@ -183,6 +183,7 @@ class Enhancer:
         self._model = None
         self._reference = self._reference_source(reference, reference_sample_rate)
         self._embedding: tuple[np.ndarray | Style, str] | None = None
+        self._measures = None  # the reference's loudness and spectrum, measured once (aeib.runtime.reference)
         self._stream = None
         self._stream_format: tuple[int, int] | None = None
 
@@ -222,6 +223,14 @@ class Enhancer:
                 self._embedding = (reference_embedding_from_file(self.model, self._reference), f"reference {label}")
         return self._embedding
 
+    def _reference_measures(self):
+        """The reference's :class:`~aeib.runtime.reference.ReferenceMeasures` (measured once), or None."""
+        if self._reference is not None and self._measures is None:
+            from aeib.runtime.reference import measure_reference
+
+            self._measures = measure_reference(self._reference)
+        return self._measures
+
     def enhance(self, audio: np.ndarray, sample_rate: int) -> Result:
         """Analyse and enhance a whole signal (see :func:`enhance`)."""
         from aeib.runtime.analysis import analyze_file
@@ -235,10 +244,11 @@ class Enhancer:
         embedding, target = self._target()
         source = ArrayAudio(block, sample_rate)
         analysis = analyze_file(self.model, source, embedding, self.adaptive)
-        setting = predicted_setting(self.model, analysis, source, self._reference, self.adaptive, self.refine)
+        measures = None if analysis.silent else self._reference_measures()
+        setting = predicted_setting(self.model, analysis, source, measures, self.adaptive, self.refine)
         plan = make_plan(setting, analysis, sample_rate, block.shape[1],
                          lambda: iter([block]), adaptive=self.adaptive, strength=self.strength,
-                         loudness=self.loudness, reference=self._reference)
+                         loudness=self.loudness, reference=measures)
         out = block.copy() if plan.mode in ("bypass", "passthrough") else plan.processor()(block)
         out = out[:, 0] if array.ndim == 1 else out
         return Result(out, plan.setting, _summary(plan, target), plan.mode, target)
@@ -282,14 +292,13 @@ class Enhancer:
 
     def _open_stream(self, sample_rate: int, channels: int):
         from aeib.dsp.loudness import DEFAULT_TARGET_LUFS
-        from aeib.runtime.render import source_loudness_lufs
         from aeib.runtime.stream import StreamEnhancer
 
         if self.loudness == "keep":
             raise ParameterError("loudness='keep' needs the whole signal; for a stream give a level in LUFS, "
                                  "'auto' or 'off'")
         if self.loudness == "auto":
-            target = DEFAULT_TARGET_LUFS if self._reference is None else source_loudness_lufs(self._reference)
+            target = DEFAULT_TARGET_LUFS if self._reference is None else self._reference_measures().loudness_lufs
             target = target if math.isfinite(target) else DEFAULT_TARGET_LUFS
         else:
             target = None if self.loudness == "off" else float(self.loudness)

@@ -34,9 +34,10 @@ from aeib.runtime.analysis import AnalysisOptions, FileAnalysis, analyze_file, r
 from aeib.runtime.bundle import Style
 from aeib.runtime.errors import WarnFn, default_warn
 from aeib.runtime.model import AnalyzerModel
+from aeib.runtime.reference import ReferenceMeasures, measure_reference
 from aeib.runtime.render import Loudness, make_plan
 from aeib.runtime.spectrum import LongTermSpectrum
-from aeib.runtime.windows import AudioSource
+from aeib.runtime.windows import AudioSource, source_info
 from aeib.settings import Setting, params_to_json, parse_params
 
 BLOCK_FRAMES = 1 << 16
@@ -81,7 +82,7 @@ def rounded_setting(model: AnalyzerModel, params01: np.ndarray) -> dict[str, flo
 
 
 def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source: AudioSource,
-                      reference: AudioSource | None = None, adaptive: bool = False,
+                      reference: AudioSource | ReferenceMeasures | None = None, adaptive: bool = False,
                       refine: float | None = None) -> dict[str, float]:
     """The setting to run: the analyzer's, with a reference refined toward its spectrum.
 
@@ -89,7 +90,8 @@ def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source: Audi
         model: The analyzer.
         analysis: Its analysis of the input.
         source: The input (file path or :class:`~aeib.runtime.windows.ArrayAudio`).
-        reference: The reference (path or array audio), or None (reference-free: no refinement).
+        reference: The reference (path or array audio, or its measures,
+            :func:`aeib.runtime.reference.measure_reference`), or None (reference-free: no refinement).
         adaptive: Adaptive mode follows the analyzer over time and is not refined.
         refine: Refinement strength 0…1 (:mod:`aeib.runtime.refine`; None: its default).
 
@@ -102,9 +104,15 @@ def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source: Audi
     strength = REFINE_STRENGTH if refine is None else float(refine)
     if reference is None or adaptive or strength == 0.0 or analysis.silent:
         return params
-    from aeib.runtime.refine import refine_from_sources
+    if isinstance(reference, ReferenceMeasures):
+        from aeib.runtime.refine import long_term_spectrum_db, refine_toward_reference
 
-    refined = refine_from_sources(params, source, reference, strength)
+        refined = refine_toward_reference(params, long_term_spectrum_db(source), reference.spectrum,
+                                          source_info(source).sample_rate, strength)
+    else:
+        from aeib.runtime.refine import refine_from_sources
+
+        refined = refine_from_sources(params, source, reference, strength)
     return rounded_setting(model, model.schema.normalize(model.schema.to_vector(refined)))
 
 
@@ -199,9 +207,11 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
             check_finite(block, info.path)
             yield block
 
-    setting = predicted_setting(model, analysis, info.path, reference, adaptive, refine)
+    # The reference's loudness and spectrum, in one pass (none needed for a silent input).
+    measures = measure_reference(reference) if reference is not None and not analysis.silent else None
+    setting = predicted_setting(model, analysis, info.path, measures, adaptive, refine)
     plan = make_plan(setting, analysis, info.sample_rate, info.channels, blocks,
-                     adaptive=adaptive, strength=strength, loudness=loudness, reference=reference)
+                     adaptive=adaptive, strength=strength, loudness=loudness, reference=measures)
     process = plan.processor()
     before = LongTermSpectrum(info.sample_rate) if spectra else None
     after = LongTermSpectrum(info.sample_rate) if spectra else None

@@ -36,6 +36,7 @@ from aeib.dsp.schema import check_strength
 from aeib.errors import ParameterError
 from aeib.runtime.analysis import FileAnalysis
 from aeib.runtime.glide import MIN_PIECE_SAMPLES, GlidingChain
+from aeib.runtime.reference import ReferenceMeasures
 from aeib.runtime.windows import AudioSource, source_blocks
 from aeib.settings import LoudnessGain, Setting, rounded_setting
 
@@ -169,7 +170,7 @@ class _AdaptiveProcessor:
 
 def make_plan(params: dict[str, float], analysis: FileAnalysis, sample_rate: int, channels: int,
               blocks: Callable[[], Iterable[np.ndarray]], *, adaptive: bool = False, strength: float = 1.0,
-              loudness: Loudness = "auto", reference: AudioSource | None = None) -> Plan:
+              loudness: Loudness = "auto", reference: AudioSource | ReferenceMeasures | None = None) -> Plan:
     """Decide the mode and measure the loudness gain.
 
     Args:
@@ -181,8 +182,9 @@ def make_plan(params: dict[str, float], analysis: FileAnalysis, sample_rate: int
         adaptive: Follow the trajectory instead of one setting.
         strength: 0…1 (:meth:`~aeib.dsp.schema.ParameterSchema.toward_neutral`); 0 bypasses.
         loudness: See :func:`check_loudness`.
-        reference: The reference (file path or :class:`~aeib.runtime.windows.ArrayAudio`) whose
-            loudness ``"auto"`` aims at; None for the reference-free target.
+        reference: The reference (file path or :class:`~aeib.runtime.windows.ArrayAudio`, or its
+            :class:`~aeib.runtime.reference.ReferenceMeasures`) whose loudness ``"auto"`` aims at;
+            None for the reference-free target.
 
     Raises:
         ParameterError: for a bad strength or loudness.
@@ -201,7 +203,12 @@ def make_plan(params: dict[str, float], analysis: FileAnalysis, sample_rate: int
 
     target: float | None
     if loudness == "auto":
-        how, target = ("default", DEFAULT_TARGET_LUFS) if reference is None else ("reference", source_loudness_lufs(reference))
+        if reference is None:
+            how, target = "default", DEFAULT_TARGET_LUFS
+        else:
+            how = "reference"
+            target = reference.loudness_lufs if isinstance(reference, ReferenceMeasures) \
+                else source_loudness_lufs(reference)
     else:
         how, target = ("keep", None) if loudness == "keep" else ("lufs", float(loudness))
     pre_gain = plan.processor(loudness=False, limiter=False)
