@@ -1,4 +1,4 @@
-"""``aeib example``: write the bundled example clip (a simulated phone recording in a club)."""
+"""``aeib example``: write the bundled example clip (a real song, recorded by a simulated phone in a club)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,20 @@ from pathlib import Path
 from aeib.audio import WRITABLE_SUFFIXES, atomic_output
 
 EXAMPLE_CLIP = "club_phone_clip.flac"
+EXAMPLE_CLIP_LICENSE = "club_phone_clip.COPYRIGHT.txt"
+EXAMPLE_CLIP_CREDIT = '"Mutilated Mime" by Muldjord (El Senator), CC BY-SA 3.0'
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "example",
         help="write the bundled example clip (a simulated boomy, harsh phone recording) to a file",
-        description="Write the bundled example clip to OUTPUT. The clip is synthesized by "
-        "scripts/make_example_clip.py with aeib's own code (no third-party audio); see "
-        "docs/EXAMPLE_CLIP.md. It is stored as FLAC and copied as is to a .flac OUTPUT; any other "
-        f"extension aeib writes ({', '.join(WRITABLE_SUFFIXES)}) converts it.",
+        description=f"Write the bundled example clip to OUTPUT: 8 s of a real song, {EXAMPLE_CLIP_CREDIT}, "
+        "played through a simulated club room and phone by scripts/make_example_clip.py (pyroomacoustics "
+        "and pedalboard, not aeib's own DSP); see docs/EXAMPLE_CLIP.md. The clip is licensed under CC BY-SA 3.0, "
+        "not under aeib's Apache-2.0: its attribution and license travel with the package as "
+        f"aeib/examples/{EXAMPLE_CLIP_LICENSE}. It is stored as FLAC and copied as is to a .flac OUTPUT; any "
+        f"other extension aeib writes ({', '.join(WRITABLE_SUFFIXES)}) converts it.",
     )
     parser.add_argument("output", metavar="OUTPUT", nargs="?", default=EXAMPLE_CLIP,
                         help=f"destination path (default: ./{EXAMPLE_CLIP})")
@@ -42,5 +46,6 @@ def run(args: argparse.Namespace) -> int:
             with AtomicAudioWriter(output, info.sample_rate, info.channels, container, subtype) as writer:
                 for block in iter_blocks(clip, 1 << 16):
                     writer.write(block)
-    print(f"wrote {args.output}", file=sys.stderr)
+    print(f"wrote {args.output}: {EXAMPLE_CLIP_CREDIT} (license: aeib/examples/{EXAMPLE_CLIP_LICENSE})",
+          file=sys.stderr)
     return 0
