@@ -25,7 +25,7 @@ def _package_data_patterns() -> list[str]:
     return pyproject["tool"]["setuptools"]["package-data"]["aeib"]
 
 
-@pytest.mark.parametrize("folder", ["configs/training", "configs/export", "runtime/models", "presets"])
+@pytest.mark.parametrize("folder", ["configs/training", "configs/export", "runtime/models", "presets", "examples"])
 def test_data_folders_are_declared(folder):
     files = [p for p in (PACKAGE / folder).iterdir() if p.is_file() and p.suffix != ".py"]
     assert files, f"aeib/{folder} holds no data file (it is shipped)"

@@ -18,7 +18,7 @@ safety limiter, so a peaky phone recording can reach a loud master's loudness (w
 limiter does; measured on the out-of-family test set, docs/TRAINING.md: with no headroom the
 analyzer's outputs missed the reference's loudness by 0.61 LU on average, with 12 dB by 0.12 LU). The
 price: the safety limiter holds *sample* peaks at −0.3 dBFS, so a boosted output's true peak can reach
-about 0 dBTP (seen on the bundled example clip: −0.3 → −0.0 dBTP) instead of −1 dBTP. A
+about 0 dBTP (seen on the earlier, synthesized example clip: −0.3 → −0.0 dBTP) instead of −1 dBTP. A
 cut is never changed. The output is below its target only where even that would not reach it, or
 where the gain would exceed :data:`MAX_GAIN_DB`.
 
