@@ -60,3 +60,42 @@ def test_an_anchored_fit_keeps_unneeded_bands_at_the_anchor():
     fitted = fit_eq(grid, np.zeros_like(grid), 24_000, anchor=anchor)
     assert abs(fitted["eq.band2.center_hz"] / 700.0 - 1.0) < 0.05 and abs(fitted["eq.band4.center_hz"] / 5000.0 - 1.0) < 0.05
     assert all(abs(fitted[f"eq.{band}.gain_db"]) < 0.5 for band in ("low_shelf", "band1", "band2", "band3", "band4", "high_shelf"))
+
+
+_SHAPED = CHAIN_SCHEMA.complete({
+    "eq.low_shelf.gain_db": 12.0, "eq.low_shelf.cutoff_hz": 90.0, "eq.low_shelf.q": 1.1,
+    "eq.band1.gain_db": 6.0, "eq.band1.center_hz": 60.0, "eq.band1.q": 0.4,
+    "eq.band2.gain_db": -5.0, "eq.band2.center_hz": 700.0, "eq.band2.q": 4.0,
+    "eq.band3.gain_db": -6.0, "eq.band3.center_hz": 900.0, "eq.band3.q": 0.3,
+    "eq.band4.gain_db": 4.0, "eq.band4.center_hz": 5000.0, "eq.band4.q": 6.0,
+    "eq.high_shelf.gain_db": -5.0, "eq.high_shelf.cutoff_hz": 6000.0, "eq.high_shelf.q": 0.5})
+
+
+@pytest.mark.parametrize("frequencies", [True, False])
+def test_an_anchored_fit_of_the_anchors_own_response_is_the_anchor(frequencies):
+    """The anchored fit models the EQ with the anchor's Qs (not the schema defaults), so the anchor's
+    own response needs no change."""
+    from aeib.baselines.rule_based import fit_eq
+    from aeib.dsp.eq import eq_response_db
+
+    grid = np.geomspace(40.0, 10_000.0, 96)
+    fitted = fit_eq(grid, eq_response_db(_SHAPED, RATE, grid), RATE, anchor=_SHAPED, frequencies=frequencies)
+    assert set(fitted) == {k for k in _SHAPED if k.startswith("eq.") and (k.endswith("gain_db") or
+                                                                       (frequencies and k.endswith("_hz")))}
+    for name, value in fitted.items():
+        assert value == pytest.approx(_SHAPED[name], rel=0.01, abs=0.05), name
+
+
+def test_the_measured_curve_is_clipped_to_the_asked_limit_and_by_default_to_the_eq_range(clean):
+    from aeib.baselines.rule_based import average_spectrum_db, curve_from_spectra
+
+    shelf = {"eq.high_shelf.gain_db": -18.0, "eq.high_shelf.cutoff_hz": 2000.0}
+    muffled = process(process(clean, RATE, shelf, limiter=False), RATE, shelf, limiter=False)   # −36 dB
+    freqs, input_db = average_spectrum_db(muffled, RATE)
+    _, reference_db = average_spectrum_db(clean, RATE)
+    _, unlimited = curve_from_spectra(freqs, input_db, freqs, reference_db, RATE, np.inf)
+    _, default = curve_from_spectra(freqs, input_db, freqs, reference_db, RATE)
+    _, limited = curve_from_spectra(freqs, input_db, freqs, reference_db, RATE, 6.0)
+    assert unlimited.max() > 18.0
+    assert np.array_equal(default, np.clip(unlimited, -18.0, 18.0))
+    assert np.array_equal(limited, np.clip(unlimited, -6.0, 6.0))

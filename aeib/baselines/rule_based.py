@@ -51,12 +51,14 @@ def target_curve_db(audio: np.ndarray, reference: np.ndarray, sample_rate: int) 
 
 
 def curve_from_spectra(input_freqs: np.ndarray, input_db: np.ndarray, reference_freqs: np.ndarray,
-                       reference_db: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
+                       reference_db: np.ndarray, sample_rate: int,
+                       limit_db: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The smoothed, level-aligned reference/input ratio of two long-term spectra: (grid Hz, dB).
 
     The spectra may have different frequency axes (the reference is interpolated onto the input's).
     The ratio is smoothed to ⅓ octave on a log grid from 40 Hz to 0.45 × ``sample_rate`` (the input's
-    rate), level-aligned so its power-weighted mean is 0 dB, and clipped to the EQ's gain range.
+    rate), level-aligned so its power-weighted mean is 0 dB, and clipped to ±``limit_db`` (None: the
+    EQ's gain range, rb-dsp's).
     """
     freqs = np.asarray(input_freqs, dtype=np.float64)
     ratio = np.interp(freqs, reference_freqs, reference_db) - np.asarray(input_db, dtype=np.float64)
@@ -67,11 +69,12 @@ def curve_from_spectra(input_freqs: np.ndarray, input_db: np.ndarray, reference_
         smoothed[i] = ratio[band].mean() if band.any() else np.interp(f, freqs, ratio)
     weights = 10 ** (np.interp(grid, freqs, input_db) / 10)
     smoothed -= np.sum(smoothed * weights) / np.sum(weights)  # level is the makeup's job
-    return grid, np.clip(smoothed, -CHAIN_SCHEMA["eq.band1.gain_db"].max, CHAIN_SCHEMA["eq.band1.gain_db"].max)
+    limit = CHAIN_SCHEMA["eq.band1.gain_db"].max if limit_db is None else float(limit_db)
+    return grid, np.clip(smoothed, -limit, limit)
 
 
 def fit_eq(grid_hz: np.ndarray, curve_db: np.ndarray, sample_rate: int, anchor: dict[str, float] | None = None,
-           anchor_weight_db: float = 3.0) -> dict[str, float]:
+           anchor_weight_db: float = 3.0, frequencies: bool = True) -> dict[str, float]:
     """EQ gains and frequencies whose response best matches ``curve_db`` (least squares in dB).
 
     Args:
@@ -81,11 +84,17 @@ def fit_eq(grid_hz: np.ndarray, curve_db: np.ndarray, sample_rate: int, anchor: 
         anchor: A setting to start from and stay near (the analyzer's, for the test-time
             refinement): each band's gain and frequency pays ``anchor_weight_db`` dB of residual per
             full range (normalized units) it moves away, so a band the curve does not need keeps the
-            anchor's frequency instead of drifting to a range bound. None: start at neutral, no
-            anchor term (rb-dsp).
+            anchor's frequency instead of drifting to a range bound. The parameters not fitted (the
+            Qs) are the anchor's, as in the setting the fit becomes part of. None: start at neutral,
+            Qs at the schema defaults, no anchor term (rb-dsp).
         anchor_weight_db: See ``anchor``.
+        frequencies: False: fit the six gains only, the frequencies staying the anchor's (or the
+            defaults).
+
+    Returns:
+        The fitted parameters only (the gains, and the frequencies if fitted), each within its range.
     """
-    names = [band.gain_param for band in EQ_BANDS] + [band.frequency_param for band in EQ_BANDS]
+    names = [band.gain_param for band in EQ_BANDS] + ([band.frequency_param for band in EQ_BANDS] if frequencies else [])
     specs = [CHAIN_SCHEMA[name] for name in names]
     cap = band_frequency_cap_hz(sample_rate)
     lower = np.array([s.min for s in specs])
@@ -96,7 +105,7 @@ def fit_eq(grid_hz: np.ndarray, curve_db: np.ndarray, sample_rate: int, anchor: 
     lower[is_freq], upper[is_freq], start[is_freq] = np.log(lower[is_freq]), np.log(upper[is_freq]), np.log(start[is_freq])
     span = upper - lower
     anchor_x = start.copy()
-    base = CHAIN_SCHEMA.defaults()
+    base = CHAIN_SCHEMA.defaults() if anchor is None else {**CHAIN_SCHEMA.defaults(), **anchor}
 
     def setting(x: np.ndarray) -> dict[str, float]:
         values = np.where(is_freq, np.exp(x), x)

@@ -54,3 +54,65 @@ def test_reference_at_another_rate_is_matched_on_the_inputs_axis():
     refined = refine_toward_reference(CHAIN_SCHEMA.defaults(), _spectrum(x), _spectrum(ref48, 48_000), RATE, 1.0)
     response = eq_response_db(refined, RATE, np.geomspace(60, 9000, 20))
     assert np.max(np.abs(response)) < 2.0   # the same sound at another rate needs (almost) no EQ
+
+
+# An analyzer setting like those of the board-mix examples: a large low shelf and bands whose Qs are far
+# from the schema defaults (the refit once modelled them with the defaults and re-expressed the curve).
+_ANALYZER_LIKE = CHAIN_SCHEMA.complete({
+    "eq.low_shelf.gain_db": 14.0, "eq.low_shelf.cutoff_hz": 90.0, "eq.low_shelf.q": 1.1,
+    "eq.band1.gain_db": 6.0, "eq.band1.center_hz": 60.0, "eq.band1.q": 0.4,
+    "eq.band2.gain_db": -4.0, "eq.band2.center_hz": 700.0, "eq.band2.q": 4.0,
+    "eq.band3.gain_db": -6.0, "eq.band3.center_hz": 900.0, "eq.band3.q": 0.3,
+    "eq.band4.gain_db": 3.0, "eq.band4.center_hz": 5000.0, "eq.band4.q": 6.0,
+    "eq.high_shelf.gain_db": -5.0, "eq.high_shelf.cutoff_hz": 6000.0, "eq.high_shelf.q": 0.5})
+
+
+def _near_a_bound(params, name, margin=0.02):
+    value = CHAIN_SCHEMA.normalize(CHAIN_SCHEMA.to_vector(params))[CHAIN_SCHEMA.names.index(name)]
+    return value <= margin or value >= 1.0 - margin
+
+
+def test_a_vanishing_strength_keeps_the_analyzers_eq_response_whatever_its_qs():
+    x = _music()
+    bright = process(_music(seed=1), RATE, CHAIN_SCHEMA.complete({"eq.high_shelf.gain_db": 9.0}), limiter=False)
+    refined = refine_toward_reference(_ANALYZER_LIKE, _spectrum(x), _spectrum(bright), RATE, 1e-6)
+    grid = np.geomspace(40.0, 10_000.0, 60)
+    change = eq_response_db(refined, RATE, grid) - eq_response_db(_ANALYZER_LIKE, RATE, grid)
+    assert np.max(np.abs(change)) < 0.05
+    assert all(refined[k] == v for k, v in _ANALYZER_LIKE.items() if k.endswith(".q"))
+
+
+def test_an_input_without_bass_and_a_full_range_reference_do_not_drive_the_low_shelf_to_its_bound():
+    """Below a phone's high-pass the input has (almost) nothing, so the reference/input ratio there is
+    huge; the refinement must not chase it to the end of the low shelf's range."""
+    import scipy.signal
+
+    full = _music(seconds=8.0, seed=2)
+    highpass = scipy.signal.butter(8, 110.0, "highpass", fs=RATE, output="sos")
+    phone = scipy.signal.sosfilt(highpass, _music(seconds=8.0, seed=3)).astype(np.float32)
+    input_spectrum, reference_spectrum = _spectrum(phone), _spectrum(full)
+    assert np.interp(50.0, *reference_spectrum) - np.interp(50.0, *input_spectrum) > 40.0   # the premise
+    for analyzer in (CHAIN_SCHEMA.defaults(), _ANALYZER_LIKE):
+        refined = refine_toward_reference(analyzer, input_spectrum, reference_spectrum, RATE)
+        assert not _near_a_bound(refined, "eq.low_shelf.gain_db"), refined["eq.low_shelf.gain_db"]
+        for band in ("low_shelf", "band1", "band2", "band3", "band4", "high_shelf"):
+            assert abs(refined[f"eq.{band}.gain_db"] - analyzer[f"eq.{band}.gain_db"]) < 6.0, band
+
+
+def test_a_board_mix_like_bass_boost_is_not_pushed_to_the_bound_by_the_measured_curve():
+    """The analyzer already puts +15 dB on both the low shelf and band 1 for a phone capture of a board
+    mix; the unlimited measured curve (rb-dsp's ±18 dB clip) would take the shelf to its bound, the
+    limited one does not."""
+    import scipy.signal
+
+    full = _music(seconds=8.0, seed=2)
+    highpass = scipy.signal.butter(8, 110.0, "highpass", fs=RATE, output="sos")
+    phone = scipy.signal.sosfilt(highpass, _music(seconds=8.0, seed=3)).astype(np.float32)
+    board = CHAIN_SCHEMA.complete({"eq.low_shelf.gain_db": 15.5, "eq.low_shelf.cutoff_hz": 80.0,
+                                   "eq.band1.gain_db": 15.0, "eq.band1.center_hz": 42.0, "eq.band1.q": 0.42,
+                                   "eq.band3.gain_db": -6.0, "eq.band3.center_hz": 700.0, "eq.band3.q": 0.32})
+    spectra = (_spectrum(phone), _spectrum(full))
+    assert _near_a_bound(refine_toward_reference(board, *spectra, RATE, limit_db=18.0), "eq.low_shelf.gain_db")
+    refined = refine_toward_reference(board, *spectra, RATE)
+    assert not any(_near_a_bound(refined, f"eq.{band}.gain_db") for band in ("low_shelf", "band1"))
+    assert all(refined[k] == board[k] for k in board if not k.endswith("gain_db"))   # gains only
