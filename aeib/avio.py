@@ -96,6 +96,8 @@ def probe(path: Path):
     with _open(path) as container:
         stream = _audio_stream(container, path)
         context = stream.codec_context
+        if context is None:  # FFmpeg found the stream but has no decoder for it (a damaged header)
+            raise AudioError(f"cannot read {path}: not a readable audio file (no decoder for its audio stream)")
         rate, channels = int(context.sample_rate or 0), int(context.channels or 0)
         if rate <= 0 or channels <= 0:
             raise AudioError(f"cannot read {path}: invalid audio stream (rate {rate}, channels {channels})")
@@ -103,7 +105,8 @@ def probe(path: Path):
             frames, exact = _declared_frames(container, stream)
         except Exception as exc:
             raise AudioError(f"cannot read {path}: not a readable audio file ({_describe(exc)})") from None
-        video = container.streams.video[0].codec_context.name if container.streams.video else None
+        video_context = container.streams.video[0].codec_context if container.streams.video else None
+        video = video_context.name if video_context is not None else None
         return AudioInfo(path, rate, channels, frames, container.format.name.split(",")[0].upper(),
                          context.name.upper(), backend="av", video_codec=video, exact_frames=exact)
 

@@ -106,3 +106,18 @@ def test_unreadable_files_say_so(tmp_path):
         list(audio.iter_blocks(truncated, 4096))
     sf.write(tmp_path / "ok.wav", np.zeros((10, 1), np.float32), 8000)
     assert audio.audio_info(tmp_path / "ok.wav").backend == "soundfile"
+
+
+def test_a_stream_without_a_decoder_is_an_audio_error(tmp_path, monkeypatch):
+    """A damaged header can leave FFmpeg with an audio stream but no codec context (found by the
+    loader fuzz test): one AudioError, not an AttributeError."""
+    import contextlib
+    import types
+
+    from aeib import avio
+
+    stream = types.SimpleNamespace(codec_context=None)
+    container = types.SimpleNamespace(streams=types.SimpleNamespace(audio=[stream], video=[]))
+    monkeypatch.setattr(avio, "_open", lambda path: contextlib.nullcontext(container))
+    with pytest.raises(AudioError, match="no decoder for its audio stream"):
+        avio.probe(tmp_path / "damaged.wav")
