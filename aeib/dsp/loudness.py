@@ -47,6 +47,7 @@ import numba
 import numpy as np
 
 from aeib.dsp.biquad import sos_filter
+from aeib.dsp.compressor import channel_peak
 from aeib.errors import SignalError
 
 DEFAULT_TARGET_LUFS = -16.0
@@ -217,6 +218,43 @@ def true_peak_margin_db(factor: int) -> float:
     return float(20.0 * np.log10(np.abs(kernel).sum(axis=1).max())) + 1e-9
 
 
+@numba.njit(cache=True, nogil=True)
+def _oversampled_max(audio: np.ndarray, kernel: np.ndarray, first: int, starts: np.ndarray,
+                     stops: np.ndarray) -> float:
+    """Largest |value| of :func:`oversample` (``kernel, first`` from :func:`_polyphase_kernel`) of
+    float64[samples, channels] ``audio``, over the output samples of the input ranges
+    ``[starts[q], stops[q])``; samples outside ``audio`` count as zeros.
+
+    Equal to ``np.abs(oversample(audio, factor)[start * factor:stop * factor]).max()`` within
+    rounding (each value sums the same products, in tap order), without the oversampled copy.
+    """
+    factor, taps = kernel.shape
+    n, channels = audio.shape
+    best = 0.0
+    padded = np.zeros(n + 2 * taps)  # padded[t + taps] = audio[t, c], zero outside
+    acc = np.empty(0)
+    for c in range(channels):
+        for t in range(n):
+            padded[t + taps] = audio[t, c]
+        for q in range(starts.shape[0]):
+            a, b = starts[q], stops[q]
+            if acc.shape[0] < b - a:
+                acc = np.empty(b - a)
+            base = a + first + taps  # padded index of the first input sample of output a
+            for p in range(factor):
+                for i in range(b - a):
+                    acc[i] = 0.0
+                for j in range(taps):
+                    weight = kernel[p, j]
+                    for i in range(b - a):
+                        acc[i] += weight * padded[base + i + j]
+                for i in range(b - a):
+                    value = abs(acc[i])
+                    if value > best:
+                        best = value
+    return best
+
+
 def _lufs(mean_square: float) -> float:
     return _LUFS_OFFSET + 10.0 * math.log10(mean_square) if mean_square > 0 else -math.inf
 
@@ -315,21 +353,21 @@ class LoudnessMeter:
         """Peak of ``pending[first:last]`` oversampled; chunks whose sample peak is more than
         :data:`_TP_SKIP_DB` below the best peak so far are not oversampled (their intersample
         overshoot, a fraction of a dB in music, cannot reach it)."""
-        magnitude = np.max(np.abs(pending[first:last]), axis=1)
+        magnitude = channel_peak(np.ascontiguousarray(pending[first:last]))
         best = max(self._peak, float(magnitude.max()))
         if self._oversample == 1:
             return best
-        context, chunk = self._TP_CONTEXT, self._TP_CHUNK
+        chunk = self._TP_CHUNK
         floor = best * 10.0 ** (-self._TP_SKIP_DB / 20.0)
-        for a in range(first, last, chunk):
-            b = min(last, a + chunk)
-            if magnitude[a - first:b - first].max() < floor:
-                continue
-            lo, hi = max(0, a - context), min(pending.shape[0], b + context)
-            up = oversample(pending[lo:hi], self._oversample)
-            segment = up[(a - lo) * self._oversample:(b - lo) * self._oversample]
-            best = max(best, float(np.max(np.abs(segment))))
-        return best
+        starts = np.arange(first, last, chunk)
+        stops = np.minimum(starts + chunk, last)
+        loudest = np.maximum.reduceat(magnitude, starts - first)
+        kept = loudest >= floor
+        if not kept.any():
+            return best
+        kernel, offset = _polyphase_kernel(self._oversample)
+        peak = _oversampled_max(np.ascontiguousarray(pending), kernel, offset, starts[kept], stops[kept])
+        return max(best, peak)
 
     def integrated_lufs(self) -> float:
         """Gated integrated loudness (LUFS) of everything fed; ``-inf`` for silence.
