@@ -193,7 +193,7 @@ def console_main() -> None:
     Importing numpy, numba and LiteRT and loading numba's cached kernels creates a few hundred
     thousand long-lived objects and no garbage worth collecting; the collector's passes over them,
     and the interpreter's final collection at exit, cost about half a second per process here
-    (`aeib enhance` on a 6 s clip: 0.83 s vs 1.33 s median, docs/RUNTIME.md). So the collector is
+    (`aeib enhance` on a 6 s clip: 0.90 s vs 1.29 s median, docs/RUNTIME.md). So the collector is
     off while the command's modules load; those objects are then frozen (never scanned again) and
     collection is on while the command works, so a long batch frees its cycles as usual; at exit
     everything is frozen again, so the final collection has nothing to walk. Files, atexit

@@ -104,15 +104,11 @@ def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source: Audi
     strength = REFINE_STRENGTH if refine is None else float(refine)
     if reference is None or adaptive or strength == 0.0 or analysis.silent:
         return params
-    if isinstance(reference, ReferenceMeasures):
-        from aeib.runtime.refine import long_term_spectrum_db, refine_toward_reference
+    from aeib.runtime.refine import long_term_spectrum_db, refine_toward_reference
 
-        refined = refine_toward_reference(params, long_term_spectrum_db(source), reference.spectrum,
-                                          source_info(source).sample_rate, strength)
-    else:
-        from aeib.runtime.refine import refine_from_sources
-
-        refined = refine_from_sources(params, source, reference, strength)
+    measures = reference if isinstance(reference, ReferenceMeasures) else measure_reference(reference)
+    refined = refine_toward_reference(params, long_term_spectrum_db(source), measures.spectrum,
+                                      source_info(source).sample_rate, strength)
     return rounded_setting(model, model.schema.normalize(model.schema.to_vector(refined)))
 
 
