@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from aeib.dsp import CHAIN_SCHEMA
+
 
 def music_like(seconds: float, sample_rate: int, channels: int = 2, seed: int = 0) -> np.ndarray:
     """Deterministic test signal with tones, noise bursts and level changes: float32[samples, channels]."""
@@ -81,3 +83,15 @@ def bundle_path(cached_bundle, tmp_path) -> Path:
     for path in cached_bundle.parent.iterdir():
         shutil.copy(path, folder / path.name)
     return folder / cached_bundle.name
+
+
+# An analyzer setting like those of the board-mix examples (the refinement's and fit_eq's tests): a large
+# low shelf and bands whose Qs are far from the schema defaults (the refit once modelled them with the
+# defaults and re-expressed the curve).
+ANALYZER_LIKE_EQ = CHAIN_SCHEMA.complete({
+    "eq.low_shelf.gain_db": 14.0, "eq.low_shelf.cutoff_hz": 90.0, "eq.low_shelf.q": 1.1,
+    "eq.band1.gain_db": 6.0, "eq.band1.center_hz": 60.0, "eq.band1.q": 0.4,
+    "eq.band2.gain_db": -4.0, "eq.band2.center_hz": 700.0, "eq.band2.q": 4.0,
+    "eq.band3.gain_db": -6.0, "eq.band3.center_hz": 900.0, "eq.band3.q": 0.3,
+    "eq.band4.gain_db": 3.0, "eq.band4.center_hz": 5000.0, "eq.band4.q": 6.0,
+    "eq.high_shelf.gain_db": -5.0, "eq.high_shelf.cutoff_hz": 6000.0, "eq.high_shelf.q": 0.5})

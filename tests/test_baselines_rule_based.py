@@ -5,7 +5,7 @@ from aeib.baselines.rule_based import level_spread_db, rule_based_params
 from aeib.dsp import CHAIN_SCHEMA, process
 from aeib.dsp.loudness import integrated_loudness_lufs
 from aeib.metrics import mel_distance_db
-from tests.conftest import music_like
+from tests.conftest import ANALYZER_LIKE_EQ, music_like
 
 RATE = 24_000
 
@@ -62,13 +62,6 @@ def test_an_anchored_fit_keeps_unneeded_bands_at_the_anchor():
     assert all(abs(fitted[f"eq.{band}.gain_db"]) < 0.5 for band in ("low_shelf", "band1", "band2", "band3", "band4", "high_shelf"))
 
 
-_SHAPED = CHAIN_SCHEMA.complete({
-    "eq.low_shelf.gain_db": 12.0, "eq.low_shelf.cutoff_hz": 90.0, "eq.low_shelf.q": 1.1,
-    "eq.band1.gain_db": 6.0, "eq.band1.center_hz": 60.0, "eq.band1.q": 0.4,
-    "eq.band2.gain_db": -5.0, "eq.band2.center_hz": 700.0, "eq.band2.q": 4.0,
-    "eq.band3.gain_db": -6.0, "eq.band3.center_hz": 900.0, "eq.band3.q": 0.3,
-    "eq.band4.gain_db": 4.0, "eq.band4.center_hz": 5000.0, "eq.band4.q": 6.0,
-    "eq.high_shelf.gain_db": -5.0, "eq.high_shelf.cutoff_hz": 6000.0, "eq.high_shelf.q": 0.5})
 
 
 @pytest.mark.parametrize("frequencies", [True, False])
@@ -79,11 +72,11 @@ def test_an_anchored_fit_of_the_anchors_own_response_is_the_anchor(frequencies):
     from aeib.dsp.eq import eq_response_db
 
     grid = np.geomspace(40.0, 10_000.0, 96)
-    fitted = fit_eq(grid, eq_response_db(_SHAPED, RATE, grid), RATE, anchor=_SHAPED, frequencies=frequencies)
-    assert set(fitted) == {k for k in _SHAPED if k.startswith("eq.") and (k.endswith("gain_db") or
+    fitted = fit_eq(grid, eq_response_db(ANALYZER_LIKE_EQ, RATE, grid), RATE, anchor=ANALYZER_LIKE_EQ, frequencies=frequencies)
+    assert set(fitted) == {k for k in ANALYZER_LIKE_EQ if k.startswith("eq.") and (k.endswith("gain_db") or
                                                                        (frequencies and k.endswith("_hz")))}
     for name, value in fitted.items():
-        assert value == pytest.approx(_SHAPED[name], rel=0.01, abs=0.05), name
+        assert value == pytest.approx(ANALYZER_LIKE_EQ[name], rel=0.01, abs=0.05), name
 
 
 def test_the_measured_curve_is_clipped_to_the_asked_limit_and_by_default_to_the_eq_range(clean):

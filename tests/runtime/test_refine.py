@@ -7,6 +7,7 @@ from aeib.dsp import CHAIN_SCHEMA, process
 from aeib.dsp.eq import eq_response_db
 from aeib.runtime.refine import long_term_spectrum_db, refine_toward_reference
 from aeib.runtime.windows import ArrayAudio
+from tests.conftest import ANALYZER_LIKE_EQ
 
 RATE = 24_000
 
@@ -56,15 +57,6 @@ def test_reference_at_another_rate_is_matched_on_the_inputs_axis():
     assert np.max(np.abs(response)) < 2.0   # the same sound at another rate needs (almost) no EQ
 
 
-# An analyzer setting like those of the board-mix examples: a large low shelf and bands whose Qs are far
-# from the schema defaults (the refit once modelled them with the defaults and re-expressed the curve).
-_ANALYZER_LIKE = CHAIN_SCHEMA.complete({
-    "eq.low_shelf.gain_db": 14.0, "eq.low_shelf.cutoff_hz": 90.0, "eq.low_shelf.q": 1.1,
-    "eq.band1.gain_db": 6.0, "eq.band1.center_hz": 60.0, "eq.band1.q": 0.4,
-    "eq.band2.gain_db": -4.0, "eq.band2.center_hz": 700.0, "eq.band2.q": 4.0,
-    "eq.band3.gain_db": -6.0, "eq.band3.center_hz": 900.0, "eq.band3.q": 0.3,
-    "eq.band4.gain_db": 3.0, "eq.band4.center_hz": 5000.0, "eq.band4.q": 6.0,
-    "eq.high_shelf.gain_db": -5.0, "eq.high_shelf.cutoff_hz": 6000.0, "eq.high_shelf.q": 0.5})
 
 
 def _near_a_bound(params, name, margin=0.02):
@@ -75,11 +67,11 @@ def _near_a_bound(params, name, margin=0.02):
 def test_a_vanishing_strength_keeps_the_analyzers_eq_response_whatever_its_qs():
     x = _music()
     bright = process(_music(seed=1), RATE, CHAIN_SCHEMA.complete({"eq.high_shelf.gain_db": 9.0}), limiter=False)
-    refined = refine_toward_reference(_ANALYZER_LIKE, _spectrum(x), _spectrum(bright), RATE, 1e-6)
+    refined = refine_toward_reference(ANALYZER_LIKE_EQ, _spectrum(x), _spectrum(bright), RATE, 1e-6)
     grid = np.geomspace(40.0, 10_000.0, 60)
-    change = eq_response_db(refined, RATE, grid) - eq_response_db(_ANALYZER_LIKE, RATE, grid)
+    change = eq_response_db(refined, RATE, grid) - eq_response_db(ANALYZER_LIKE_EQ, RATE, grid)
     assert np.max(np.abs(change)) < 0.05
-    assert all(refined[k] == v for k, v in _ANALYZER_LIKE.items() if k.endswith(".q"))
+    assert all(refined[k] == v for k, v in ANALYZER_LIKE_EQ.items() if k.endswith(".q"))
 
 
 def test_an_input_without_bass_and_a_full_range_reference_do_not_drive_the_low_shelf_to_its_bound():
@@ -92,7 +84,7 @@ def test_an_input_without_bass_and_a_full_range_reference_do_not_drive_the_low_s
     phone = scipy.signal.sosfilt(highpass, _music(seconds=8.0, seed=3)).astype(np.float32)
     input_spectrum, reference_spectrum = _spectrum(phone), _spectrum(full)
     assert np.interp(50.0, *reference_spectrum) - np.interp(50.0, *input_spectrum) > 40.0   # the premise
-    for analyzer in (CHAIN_SCHEMA.defaults(), _ANALYZER_LIKE):
+    for analyzer in (CHAIN_SCHEMA.defaults(), ANALYZER_LIKE_EQ):
         refined = refine_toward_reference(analyzer, input_spectrum, reference_spectrum, RATE)
         assert not _near_a_bound(refined, "eq.low_shelf.gain_db"), refined["eq.low_shelf.gain_db"]
         for band in ("low_shelf", "band1", "band2", "band3", "band4", "high_shelf"):
