@@ -92,3 +92,43 @@ def test_the_measured_curve_is_clipped_to_the_asked_limit_and_by_default_to_the_
     assert unlimited.max() > 18.0
     assert np.array_equal(default, np.clip(unlimited, -18.0, 18.0))
     assert np.array_equal(limited, np.clip(unlimited, -6.0, 6.0))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_gains_only_fit_solves_the_least_squares_problem_scipy_solves(seed):
+    """fit_eq(frequencies=False) runs its own Gauss–Newton (no scipy.optimize import on the enhance
+    path); it must reach scipy.optimize.least_squares's cost or lower, at nearly the same gains, for
+    anchored fits like the refinement's and for curves beyond the gains' range (bounds held)."""
+    import scipy.optimize
+
+    from aeib.baselines.rule_based import band_frequency_cap_hz, fit_eq
+    from aeib.dsp import CHAIN_SCHEMA, EQ_BANDS
+    from aeib.dsp.eq import eq_response_db
+
+    rng = np.random.default_rng(seed)
+    rate = 48_000
+    grid = np.geomspace(40.0, band_frequency_cap_hz(rate), 96)
+    anchor = CHAIN_SCHEMA.to_dict(CHAIN_SCHEMA.denormalize(rng.uniform(0, 1, len(CHAIN_SCHEMA))))
+    tilt_db = np.clip(rng.normal(0, 6) * np.log2(grid / 1000) + rng.normal(0, 3, grid.size).cumsum() / 5, -6, 6)
+    curve = 0.75 * eq_response_db(anchor, rate, grid) + 0.25 * tilt_db
+    if seed % 2:
+        curve *= 3.0   # asks for more than ±18 dB somewhere: gains end on their bounds
+    anchored = seed % 3 != 2
+    fitted = fit_eq(grid, curve, rate, anchor=anchor if anchored else None, frequencies=False)
+
+    names = [band.gain_param for band in EQ_BANDS]
+    lower = np.array([CHAIN_SCHEMA[n].min for n in names])
+    upper = np.array([CHAIN_SCHEMA[n].max for n in names])
+    base = {**CHAIN_SCHEMA.defaults(), **anchor} if anchored else CHAIN_SCHEMA.defaults()
+    start = np.clip([base[n] for n in names], lower, upper)
+
+    def residual(gains):
+        error = eq_response_db({**base, **dict(zip(names, gains))}, rate, grid) - curve
+        return np.concatenate([error, 3.0 * (gains - start) / (upper - lower)]) if anchored else error
+
+    expected = scipy.optimize.least_squares(residual, start, bounds=(lower, upper), max_nfev=200).x
+    ours = np.array([fitted[n] for n in names])
+    assert set(fitted) == set(names)
+    assert np.sum(residual(ours) ** 2) <= np.sum(residual(expected) ** 2) * (1 + 1e-9)
+    np.testing.assert_allclose(ours, expected, atol=0.05)
+    assert np.all((ours >= lower) & (ours <= upper))

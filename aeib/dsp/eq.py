@@ -141,12 +141,19 @@ def eq_sos(params: Mapping[str, float], sample_rate: float) -> np.ndarray:
                               sample_rate) for band in EQ_BANDS])
 
 
+def band_responses_db(params: Mapping[str, float], sample_rate: float, freqs_hz: np.ndarray) -> np.ndarray:
+    """Magnitude response of each EQ band in dB at ``freqs_hz``: float64[6 bands, n], in
+    :data:`EQ_BANDS` order. The cascade multiplies magnitudes, so the EQ's response is their sum."""
+    sos = eq_sos(params, sample_rate)
+    z = np.exp(-2j * np.pi * np.asarray(freqs_hz, dtype=np.float64) / sample_rate)[None, :]  # z⁻¹ on the unit circle
+    h = (sos[:, 0:1] + sos[:, 1:2] * z + sos[:, 2:3] * z * z) / (sos[:, 3:4] + sos[:, 4:5] * z + sos[:, 5:6] * z * z)
+    response_db: np.ndarray = 20.0 * np.log10(np.maximum(np.abs(h), 1e-12))
+    return response_db
+
+
 def eq_response_db(params: Mapping[str, float], sample_rate: float, freqs_hz: np.ndarray) -> np.ndarray:
     """Magnitude response of the EQ in dB at ``freqs_hz`` (float64[n])."""
-    sos = eq_sos(params, sample_rate)
-    z = np.exp(-2j * np.pi * np.asarray(freqs_hz, dtype=np.float64) / sample_rate)[:, None]  # z⁻¹ on the unit circle
-    h = np.prod((sos[:, 0] + sos[:, 1] * z + sos[:, 2] * z * z) / (sos[:, 3] + sos[:, 4] * z + sos[:, 5] * z * z), axis=1)
-    response_db: np.ndarray = 20.0 * np.log10(np.maximum(np.abs(h), 1e-12))
+    response_db: np.ndarray = band_responses_db(params, sample_rate, freqs_hz).sum(axis=0)
     return response_db
 
 

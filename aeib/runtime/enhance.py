@@ -31,6 +31,7 @@ from aeib.dsp.processor import MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ
 from aeib.errors import AudioError, OutputError, ParameterError
 from aeib.progress import progress_bar
 from aeib.runtime.analysis import AnalysisOptions, FileAnalysis, analyze_file, reference_embedding_from_file
+from aeib.runtime.background import BlockSink, in_background, prefetched
 from aeib.runtime.bundle import Style
 from aeib.runtime.errors import WarnFn, default_warn
 from aeib.runtime.model import AnalyzerModel
@@ -192,6 +193,8 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
     warn = warn or default_warn
     info = check_input(input_path, output_path)
     container, subtype = output_format(output_path, info, float_output)
+    # The reference's loudness and spectrum, in one pass on a second core while the analyzer runs.
+    measuring = in_background(measure_reference, reference) if reference is not None else None
     embedding, target = target_embedding(model, reference, style, options, warn)
     analysis = analyze_file(model, info.path, embedding, adaptive, options, warn)
 
@@ -203,8 +206,7 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
             check_finite(block, info.path)
             yield block
 
-    # The reference's loudness and spectrum, in one pass (none needed for a silent input).
-    measures = measure_reference(reference) if reference is not None and not analysis.silent else None
+    measures = measuring.result() if measuring is not None and not analysis.silent else None
     setting = predicted_setting(model, analysis, info.path, measures, adaptive, refine)
     plan = make_plan(setting, analysis, info.sample_rate, info.channels, blocks,
                      adaptive=adaptive, strength=strength, loudness=loudness, reference=measures)
@@ -216,10 +218,11 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
     with AtomicAudioWriter(output_path, info.sample_rate, info.channels, container, subtype,
                            bitrate_kbps=bitrate_kbps, video_from=info.path if info.video_codec else None) as writer, \
             progress_bar(total=info.frames, unit="frame", unit_scale=True, desc=f"enhance {info.path.name}",
-                         leave=False, disable=not progress) as bar:
-        for block in blocks():
+                         leave=False, disable=not progress) as bar, BlockSink(writer.write) as sink:
+        # Decoding and encoding run on worker threads beside the chain (aeib.runtime.background).
+        for block in prefetched(blocks()):
             out = process(block)
-            writer.write(out)
+            sink.put(out)
             if before is not None and after is not None:  # spectra
                 before.add(block)
                 after.add(out)

@@ -35,6 +35,7 @@ from aeib.dsp.loudness import DEFAULT_TARGET_LUFS, LoudnessMeter, gain_to_target
 from aeib.dsp.schema import check_strength
 from aeib.errors import ParameterError
 from aeib.runtime.analysis import FileAnalysis
+from aeib.runtime.background import BlockSink, prefetched
 from aeib.runtime.glide import MIN_PIECE_SAMPLES, GlidingChain
 from aeib.runtime.reference import ReferenceMeasures
 from aeib.runtime.windows import AudioSource, source_blocks
@@ -214,10 +215,16 @@ def make_plan(params: dict[str, float], analysis: FileAnalysis, sample_rate: int
     pre_gain = plan.processor(loudness=False, limiter=False)
     output_meter = LoudnessMeter(sample_rate, channels, true_peak=False)
     input_meter = LoudnessMeter(sample_rate, channels, true_peak=False) if how == "keep" else None
-    for block in blocks():
-        output_meter.add(pre_gain(block))
+
+    def measure(pair: tuple[np.ndarray, np.ndarray]) -> None:
+        output_meter.add(pair[1])
         if input_meter is not None:
-            input_meter.add(block)
+            input_meter.add(pair[0])
+
+    # The meter and the decoding run on worker threads beside the chain (aeib.runtime.background).
+    with BlockSink(measure) as sink:  # type: ignore[arg-type]
+        for block in prefetched(blocks()):
+            sink.put((block, pre_gain(block)))
     if input_meter is not None:
         target = input_meter.integrated_lufs()
     assert target is not None  # "keep" has just measured it
