@@ -134,3 +134,20 @@ def test_quiet_apply_imports_neither_tqdm_nor_scipy_linalg(clip, tmp_path):
     assert done.returncode == 0, done.stderr
     modules = set(json.loads(done.stderr.splitlines()[-1][len("MODULES "):]))
     assert "numba" in modules and not {"scipy.linalg", "tqdm"} & modules, modules
+
+
+def test_the_console_script_exits_without_teardown_but_with_its_output_and_exit_handlers():
+    """console_main ends with os._exit after the atexit handlers and a flush: a piped stdout still gets
+    every line, an atexit handler still runs, and the exit code is the command's."""
+    script = ("import atexit, sys\n"
+              "atexit.register(lambda: sys.stderr.write('HANDLER RAN\\n'))\n"
+              "from aeib.cli.main import console_main\n"
+              "console_main()\n")
+    done = subprocess.run([sys.executable, "-c", script, "params", "--json"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)   # complete JSON: the buffered output was flushed
+    assert "HANDLER RAN" in done.stderr
+    failed = subprocess.run([sys.executable, "-c", script, "enhance", "/no/such/file.wav", "-o", "/tmp/x.wav"],
+                            capture_output=True, text=True, timeout=300)
+    assert failed.returncode == 2 and "HANDLER RAN" in failed.stderr and "Traceback" not in failed.stderr
+    assert failed.stderr.count("\n") == 2, failed.stderr   # one error line, then the handler's
