@@ -157,7 +157,8 @@ class Enhancer:
         loudness: ``"auto"`` (the reference's integrated loudness, or −16 LUFS without one), a
             target in LUFS, ``"keep"`` (the input's own; not for streaming) or ``"off"``.
         adaptive: Let the setting follow the music over time in :meth:`enhance`.
-        refine: With a reference, the test-time refinement strength 0…1 (see :func:`enhance`).
+        refine: The test-time refinement strength 0…1, toward the reference's spectrum or, reference-free,
+            the style's tonal target (see :func:`enhance`).
         threads: Interpreter threads.
 
     Raises:
@@ -344,8 +345,10 @@ def enhance(audio: np.ndarray, sample_rate: int, *, reference: np.ndarray | str 
             ``"keep"`` (the input's) or ``"off"``.
         model: Analyzer bundle path or loaded model; None for the shipped model.
         adaptive: Let the setting follow the music over time.
-        refine: With a reference, how far the EQ moves from the analyzer's toward the measured
-            spectral match, 0…1 (None: :data:`aeib.runtime.refine.REFINE_STRENGTH`; 0: off).
+        refine: How far the EQ moves from the analyzer's toward the measured spectral match of the
+            reference (None: :data:`aeib.runtime.refine.REFINE_STRENGTH`) or, reference-free, of the
+            style's tonal target if the bundle has one (None: :data:`aeib.runtime.refine.STYLE_REFINE_STRENGTH`),
+            0…1; 0: off.
 
     Returns:
         :class:`Result` (audio, setting, summary).

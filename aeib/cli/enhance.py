@@ -92,9 +92,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="analyzer bundle (.json, or .tflite with its JSON beside it) written by "
                         "`aeib export`; default: the model shipped with aeib")
     parser.add_argument("--refine", type=float, default=None, metavar="S",
-                        help="with --reference: move the EQ this fraction of the way from the analyzer's setting "
-                        "toward the measured match of the reference's long-term spectrum, 0-1 (default 0.25; 0 = "
-                        "the analyzer alone)")
+                        help="move the EQ this fraction of the way from the analyzer's setting toward the measured "
+                        "match of the reference's long-term spectrum, 0-1 (default 0.25; 0 = the analyzer alone); "
+                        "without --reference, toward the style's tonal target, matched within ±1 dB (default 0.5)")
     parser.add_argument("--strength", type=float, default=1.0, metavar="S",
                         help="0…1 (default 1): how far the setting moves from neutral — gains, ratio and "
                         "makeup are scaled toward their neutral values; 0.5 is gentler, 0 leaves the "

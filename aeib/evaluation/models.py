@@ -105,19 +105,21 @@ class RuntimeModelMethod(Method):
         name: Label for the report.
         style: Reference-free: steer towards this built-in style instead of the example's reference,
             with the loudness stage at the product's default target (``aeib enhance`` without
-            ``--reference``).
-        refine: With a reference, the test-time refinement strength (as ``aeib enhance --refine``;
-            None: the product's default, 0: the analyzer alone).
+            ``--reference``), and refine toward the style's tonal target if it has one.
+        refine: The test-time refinement strength (as ``aeib enhance --refine``; None: the product's
+            default — :data:`~aeib.runtime.refine.REFINE_STRENGTH` with a reference,
+            :data:`~aeib.runtime.refine.STYLE_REFINE_STRENGTH` for a style —, 0: the analyzer alone).
     """
 
     kind = "model"
 
     def __init__(self, path: Path, name: str, style: str | None = None, refine: float | None = None):
-        from aeib.runtime.refine import REFINE_STRENGTH
+        from aeib.runtime.refine import REFINE_STRENGTH, STYLE_REFINE_STRENGTH
 
         super().__init__()
         self.path, self.name, self.style = Path(path), name, style
-        self.refine = REFINE_STRENGTH if refine is None else float(refine)
+        default = REFINE_STRENGTH if style is None else STYLE_REFINE_STRENGTH
+        self.refine = default if refine is None else float(refine)
         self.description = f"exported analyzer {self.path.name} via aeib.runtime (TFLite)"
         self.model = None
 
@@ -157,13 +159,17 @@ class RuntimeModelMethod(Method):
 
             target, target_lufs = self.style_target, DEFAULT_TARGET_LUFS
         params01 = np.median(np.stack([model.predict01(w, target) for w in self._windows(x)]), axis=0)
-        if self.style is None:   # with a reference: the product's test-time refinement (aeib.runtime.refine)
-            from aeib.runtime.refine import refine_from_sources
+        if self.refine > 0.0:   # the product's test-time refinement (aeib.runtime.refine)
+            from aeib.runtime.refine import long_term_spectrum_db, refine_from_sources, refine_toward_style
             from aeib.runtime.windows import ArrayAudio
 
             physical = CHAIN_SCHEMA.to_dict(CHAIN_SCHEMA.denormalize(np.clip(params01.astype(np.float64), 0.0, 1.0)))
-            refined = refine_from_sources(physical, ArrayAudio(example.input, rate), ArrayAudio(example.reference, rate),
-                                          self.refine)
+            source = ArrayAudio(example.input, rate)
+            if self.style is None:
+                refined = refine_from_sources(physical, source, ArrayAudio(example.reference, rate), self.refine)
+            else:   # reference-free: toward the style's tonal target (none: unchanged)
+                refined = refine_toward_style(physical, long_term_spectrum_db(source), self.style_target, rate,
+                                              self.refine)
             params01 = CHAIN_SCHEMA.normalize(CHAIN_SCHEMA.to_vector(refined))
         return _apply(example, params01, target_lufs)
 
@@ -192,21 +198,22 @@ def model_method(spec: str) -> Method:
 
     Args:
         spec: ``PATH`` or ``LABEL=PATH``, optionally followed by ``#style=NAME`` (a TFLite bundle
-            run reference-free towards its built-in style NAME) or ``#refine=S`` (its test-time
-            refinement strength with a reference). PATH is a ``.keras`` file, a folder
+            run reference-free towards its built-in style NAME) and/or ``#refine=S`` (its test-time
+            refinement strength: toward the reference's spectrum, or with ``#style`` toward the
+            style's tonal target), e.g. ``M.json#style=board-mix#refine=0``. PATH is a ``.keras`` file, a folder
             holding ``best.keras``/``last.keras`` (directly or in ``checkpoints/``), or a TFLite
             bundle's ``.json``/``.tflite``.
 
     Raises:
         ModelLoadError: if PATH does not exist or is none of those.
     """
-    spec, _, options = spec.partition("#")
+    spec, *options = spec.split("#")
     style = refine = None
-    if options:
-        key, _, value = options.partition("=")
-        if key == "style" and value:
+    for option in options:
+        key, _, value = option.partition("=")
+        if key == "style" and value and style is None:
             style = value
-        elif key == "refine" and value:
+        elif key == "refine" and value and refine is None:
             from aeib.errors import ParameterError
             from aeib.runtime.refine import check_refine
 
@@ -215,7 +222,8 @@ def model_method(spec: str) -> Method:
             except (ValueError, ParameterError):
                 raise ModelLoadError(f"#refine={value!r}: give a number within 0–1") from None
         else:
-            raise ModelLoadError(f"unknown model option #{options!r}: #style=NAME or #refine=S is understood")
+            raise ModelLoadError(f"unknown or repeated model option #{option!r}: #style=NAME or #refine=S is "
+                                 "understood (both may be given, each once)")
     label, path = _label_and_path(spec)
     if not path.exists():
         raise ModelLoadError(f"no such model file or folder: {path}")

@@ -50,6 +50,14 @@ embeddings is no song's sound); for live-room 0.5, better than 1 there on its ow
 not named here (data v1's ``clean-live-mix``) are fixed (pull 1)."""
 
 
+STYLE_TONAL_TARGETS = {BOARD_MIX_STYLE: "board"}
+"""Styles that carry a tonal target (:attr:`aeib.runtime.bundle.Style.spectrum`), and the reference kind
+it is measured from (:func:`aeib.export.data.style_spectra`, every training-split reference of that
+kind). Only ``board-mix``: its refinement was chosen on the validation split and checked on the
+out-of-family test set (docs/TRAINING.md, "A tonal target for the reference-free style"); ``live-room``'s
+was not measured."""
+
+
 def builtin_styles(embeddings: np.ndarray, reference_kinds: tuple[str, ...] | None) -> tuple[dict, str]:
     """The built-in styles from the training references' embeddings, and the default style's name.
 
@@ -74,11 +82,12 @@ def builtin_styles(embeddings: np.ndarray, reference_kinds: tuple[str, ...] | No
     return styles, BOARD_MIX_STYLE if BOARD_MIX_STYLE in styles else next(iter(styles))
 
 
-def style_entry(name: str, embedding: np.ndarray) -> dict:
-    """A style's JSON entry: description, embedding and (for a partial style) its pull."""
+def style_entry(name: str, embedding: np.ndarray, spectrum: dict | None = None) -> dict:
+    """A style's JSON entry: description, embedding, (for a partial style) its pull and (if given) its
+    tonal target ``spectrum`` (``{"freqs_hz", "level_db", ...}``, :func:`aeib.export.data.style_spectra`)."""
     pull = STYLE_PULLS.get(name, 1.0)
     return {"description": STYLE_DESCRIPTIONS.get(name, name), "embedding": [float(v) for v in embedding],
-            **({"pull": pull} if pull < 1.0 else {})}
+            **({"pull": pull} if pull < 1.0 else {}), **({"spectrum": spectrum} if spectrum is not None else {})}
 
 
 FRONTEND_DEFINITION = ("aeib.features.log_mel_spectrogram (valid framing, periodic Hann, DFT/Σw, HTK mel, "
@@ -108,7 +117,8 @@ def file_names(name: str, variant: str) -> tuple[str, str]:
 def bundle_metadata(*, name: str, variant: str, tflite_bytes: bytes, config: ModelConfig, window_samples: int,
                     tensor_specs: dict[str, dict], styles: dict[str, list[float]], training: dict, parity: dict,
                     tensorflow_version: str, runtime: dict, recommended: bool = True,
-                    recommendation: str | None = None, default_style: str = DEFAULT_STYLE) -> dict:
+                    recommendation: str | None = None, default_style: str = DEFAULT_STYLE,
+                    style_spectra: dict[str, dict] | None = None) -> dict:
     """The JSON object written beside a ``.tflite`` file.
 
     Args:
@@ -127,6 +137,7 @@ def bundle_metadata(*, name: str, variant: str, tflite_bytes: bytes, config: Mod
             plus the variant's ``cross_runtime_tolerance``.
         recommended: False for a variant written for completeness but not recommended.
         recommendation: Why not (the measured reason), when ``recommended`` is False.
+        style_spectra: ``{style name: tonal target}`` for the styles that have one.
     """
     raw = "input_audio" in tensor_specs
     first_input = "input_audio" if raw else "input_features"
@@ -154,7 +165,7 @@ def bundle_metadata(*, name: str, variant: str, tflite_bytes: bytes, config: Mod
         "signature_key": SIGNATURE_KEY,
         "inputs": [tensor_specs[first_input], tensor_specs["reference_embedding"]],
         "outputs": [tensor_specs["params01"], tensor_specs["input_embedding"]],
-        "styles": {style: style_entry(style, emb) for style, emb in styles.items()},
+        "styles": {style: style_entry(style, emb, (style_spectra or {}).get(style)) for style, emb in styles.items()},
         "default_style": default_style,
         "training": training,
         "parity": parity,

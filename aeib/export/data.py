@@ -175,3 +175,71 @@ def features(audio: np.ndarray, spec: LogMelSpec) -> np.ndarray:
         power = np.abs(np.fft.rfft(frames * window, axis=-1)) ** 2
         out[row] = np.log(power @ filterbank + spec.log_eps)
     return out
+
+
+# -- tonal targets -------------------------------------------------------------------------------
+
+SPECTRUM_STEP_OCTAVES = 1.0 / 12.0
+"""Spacing of a style spectrum's frequency grid (each point: the mean of the FFT bins within half a step)."""
+SPECTRUM_LOW_HZ = 20.0
+
+
+def aligned_spectrum_db(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(freqs_hz, level_db)``: the :class:`~aeib.runtime.spectrum.LongTermSpectrum` of mono ``audio``,
+    level-aligned to 0 dB total power."""
+    from aeib.runtime.spectrum import LongTermSpectrum
+
+    spectrum = LongTermSpectrum(sample_rate)
+    spectrum.add(np.asarray(audio, dtype=np.float64))
+    freqs, level = spectrum.level_db()
+    return freqs, level - 10.0 * np.log10(np.sum(10.0 ** (level / 10.0)))
+
+
+def log_grid_spectrum(freqs: np.ndarray, level_db: np.ndarray, top_hz: float) -> tuple[np.ndarray, np.ndarray]:
+    """A per-bin spectrum on the 1/12-octave grid from 20 Hz up to ``top_hz`` (each point the mean of
+    the bins within ±1/24 octave; interpolated where there is none)."""
+    n = int(np.floor(np.log2(top_hz / SPECTRUM_LOW_HZ) / SPECTRUM_STEP_OCTAVES)) + 1
+    grid = SPECTRUM_LOW_HZ * 2.0 ** (SPECTRUM_STEP_OCTAVES * np.arange(n))
+    out = np.empty_like(grid)
+    half = 2.0 ** (SPECTRUM_STEP_OCTAVES / 2)
+    for i, f in enumerate(grid):
+        band = (freqs >= f / half) & (freqs <= f * half)
+        out[i] = level_db[band].mean() if band.any() else np.interp(f, freqs, level_db)
+    return grid, out
+
+
+def style_spectra(data_dir: str | Path, kinds: tuple[str, ...], sample_rate: int, split: str = "train") -> dict[str, dict]:
+    """The tonal target of each reference kind: the mean, in dB, of the level-aligned long-term spectra
+    (:func:`aligned_spectrum_db`) of *every* ``split`` reference whose example's ``target_mode`` is that
+    kind (data v2), on :func:`log_grid_spectrum`'s grid up to the Nyquist frequency of the shards'
+    ``sample_rate`` (the model rate).
+
+    Returns:
+        ``{kind: {"freqs_hz", "level_db", "references"}}`` (lists rounded to 0.01), for the kinds found
+        (none for shards without example records, e.g. data v1's).
+
+    Raises:
+        ExportError: for a shard whose audio cannot be read.
+    """
+    sums: dict[str, np.ndarray] = {}
+    counts: dict[str, int] = {}
+    freqs = np.zeros(0)
+    for path in shard_paths(Path(data_dir), split):
+        try:
+            records = read_meta(path).get("examples", [])
+        except Exception:  # noqa: BLE001 - the kinds are optional information (as in shard_windows)
+            continue
+        references = _shard_members(path)["reference"]
+        for row, record in enumerate(records[: references.shape[0]]):
+            kind = record.get("target_mode") if record.get("recipe") == "v2" else None
+            if kind not in kinds:
+                continue
+            freqs, level = aligned_spectrum_db(np.asarray(references[row], dtype=np.float32), sample_rate)
+            sums[kind] = sums[kind] + level if kind in sums else level
+            counts[kind] = counts.get(kind, 0) + 1
+    out = {}
+    for kind, total in sums.items():
+        grid, level = log_grid_spectrum(freqs, total / counts[kind], sample_rate / 2.0)
+        out[kind] = {"freqs_hz": [round(float(f), 2) for f in grid], "level_db": [round(float(v), 2) for v in level],
+                     "references": counts[kind]}
+    return out

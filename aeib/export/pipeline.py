@@ -20,6 +20,7 @@ import numpy as np
 from tqdm import tqdm
 
 from aeib.export.bundle import (
+    STYLE_TONAL_TARGETS,
     builtin_styles,
     bundle_metadata,
     check_name,
@@ -29,7 +30,15 @@ from aeib.export.bundle import (
     write_bundle,
 )
 from aeib.export.config import CROSS_RUNTIME_TOLERANCES, NOT_RECOMMENDED, ExportConfig, ExportError, is_raw
-from aeib.export.data import Windows, check_data_dir, features, generated_windows, manifest_sha256, shard_windows
+from aeib.export.data import (
+    Windows,
+    check_data_dir,
+    features,
+    generated_windows,
+    manifest_sha256,
+    shard_windows,
+    style_spectra,
+)
 from aeib.export.parity import parity_report
 from aeib.export.quiet import import_tensorflow_quietly
 from aeib.export.source import resolve_model_path
@@ -151,6 +160,9 @@ def export_model(request: ExportRequest, progress: bool = True) -> ExportResult:
         check = shard_windows(request.data_dir, "valid", config.parity_examples, window)
         if check is None:
             check = generated_windows(config.parity_examples, window, model_config.sample_rate, config.seed)
+        measured = style_spectra(request.data_dir, tuple(STYLE_TONAL_TARGETS.values()), model_config.sample_rate)
+        spectra = {name: {**measured[kind], "split": "train", "target_mode": kind}
+                   for name, kind in STYLE_TONAL_TARGETS.items() if kind in measured}
         bar.update()
 
         step("features")
@@ -210,7 +222,7 @@ def export_model(request: ExportRequest, progress: bool = True) -> ExportResult:
                 name=request.name, variant=variant, tflite_bytes=tflite_bytes, config=model_config,
                 window_samples=window, tensor_specs=specs, styles=styles, training=training, parity=parity,
                 tensorflow_version=tf.__version__, runtime=runtime, recommended=recommendation is None,
-                recommendation=recommendation, default_style=default_style)
+                recommendation=recommendation, default_style=default_style, style_spectra=spectra)
             pending.append((variant, tflite_bytes, metadata))
             bar.update()
 

@@ -73,6 +73,8 @@ class FileAnalysis:
         times_s: Adaptive mode: float64[T] times of the trajectory points (window centres).
         trajectory01: Adaptive mode: float64[T, P] smoothed normalized parameters.
         silence_message: Why the file counts as silent (empty otherwise).
+        style: The built-in style the analysis was steered towards (None: a reference embedding);
+            reference-free, its tonal target refines the setting (:func:`aeib.runtime.enhance.predicted_setting`).
     """
 
     windows: list[WindowResult]
@@ -82,6 +84,7 @@ class FileAnalysis:
     times_s: np.ndarray | None = None
     trajectory01: np.ndarray | None = None
     silence_message: str = ""
+    style: Style | None = None
 
     @property
     def adaptive(self) -> bool:
@@ -232,15 +235,16 @@ def analyze_file(model: AnalyzerModel, path: AudioSource, reference_embedding: n
     else:
         rows, used, loudest = _fixed_rows(model, path, info, window, reference_embedding, options)
     windows = _results(rows, used, info.sample_rate)
+    style = reference_embedding if isinstance(reference_embedding, Style) else None
     if not used.any():
         message = _silence_message("input", info.path, loudest, options)
-        return FileAnalysis(windows, neutral01, silent=True, short=short, silence_message=message)
+        return FileAnalysis(windows, neutral01, silent=True, short=short, silence_message=message, style=style)
 
     # A used window always has a prediction (_select): the None test only narrows the type.
     predictions = np.stack([w.params01 for w in windows if w.used and w.params01 is not None]).astype(np.float64)
     combined = np.median(predictions, axis=0)
     if not adaptive:
-        return FileAnalysis(windows, combined, short=short)
+        return FileAnalysis(windows, combined, short=short, style=style)
 
     centres_s = np.array([w.start_s + w.seconds / 2.0 for w in windows])
     used_centres = centres_s[used]
@@ -249,7 +253,8 @@ def analyze_file(model: AnalyzerModel, path: AudioSource, reference_embedding: n
     import scipy.ndimage  # adaptive mode only: not worth its import time for every run
 
     smoothed = scipy.ndimage.gaussian_filter1d(filled, sigma, axis=0, mode="nearest") if sigma > 0 else filled
-    return FileAnalysis(windows, combined, short=short, times_s=centres_s, trajectory01=np.clip(smoothed, 0.0, 1.0))
+    return FileAnalysis(windows, combined, short=short, times_s=centres_s, trajectory01=np.clip(smoothed, 0.0, 1.0),
+                        style=style)
 
 
 def reference_embedding_from_file(model: AnalyzerModel, path: AudioSource,

@@ -62,17 +62,24 @@ class Style:
     one that is far from it is moved part of the way. (A reference equal to the input itself asks the
     analyzer for no change.) The export measures and records the pull (docs/EXPORT.md).
 
+    A style may also carry a **tonal target**, ``spectrum``: the mean level-aligned long-term spectrum
+    of its clean references, toward which the analyzer's EQ is refined reference-free
+    (:func:`aeib.runtime.refine.refine_toward_style`). Bundles without one are not refined.
+
     Attributes:
         name: Style name.
         description: One line for ``aeib info`` and ``--list-styles``.
         embedding: float32[E], the mean embedding of the style's clean references.
         pull: Share of the way from the input's embedding to ``embedding``, in (0, 1].
+        spectrum: ``(freqs_hz, level_db)``, float64 arrays of equal length (frequencies rising), or
+            None.
     """
 
     name: str
     description: str
     embedding: np.ndarray  # float32[E]
     pull: float = 1.0
+    spectrum: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def partial(self) -> bool:
@@ -234,8 +241,26 @@ def _styles(data: Mapping[str, Any], embedding_dim: int, source: Path) -> dict[s
         pull = entry.get("pull", 1.0)
         if isinstance(pull, bool) or not isinstance(pull, (int, float)) or not 0.0 < pull <= 1.0:
             raise ModelError(f"{source}: style {name!r} has pull {pull!r}; it must be a number in (0, 1]")
-        styles[str(name)] = Style(str(name), description, embedding, float(pull))
+        styles[str(name)] = Style(str(name), description, embedding, float(pull),
+                                  _style_spectrum(entry.get("spectrum"), name, source))
     return styles
+
+
+def _style_spectrum(entry: Any, name: object, source: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """A style's ``spectrum`` entry (``{"freqs_hz": [...], "level_db": [...]}``), checked; None if absent."""
+    if entry is None:
+        return None
+    problem = f"{source}: style {name!r} has a malformed spectrum"
+    try:
+        freqs = np.asarray(entry["freqs_hz"], dtype=np.float64)
+        level = np.asarray(entry["level_db"], dtype=np.float64)
+    except (KeyError, TypeError, ValueError, IndexError):
+        raise ModelError(f"{problem} (it needs 'freqs_hz' and 'level_db' lists of numbers)") from None
+    if freqs.ndim != 1 or freqs.shape != level.shape or freqs.size < 2:
+        raise ModelError(f"{problem} ('freqs_hz' and 'level_db' need the same length, at least 2)")
+    if not (np.isfinite(freqs).all() and np.isfinite(level).all()) or freqs[0] <= 0 or np.any(np.diff(freqs) <= 0):
+        raise ModelError(f"{problem} (finite levels at rising positive frequencies are needed)")
+    return freqs, level
 
 
 def read_bundle(path: str | Path | None = None, check_hash: bool = True) -> BundleSpec:

@@ -25,18 +25,29 @@ measured match fixes those and harms clean recordings (a reference is another pa
 the same sound). :data:`REFINE_STRENGTH` was chosen on the first 120 examples of that set and
 checked on the other 280 (docs/TRAINING.md).
 
+Reference-free, a built-in style may carry a **tonal target** (:attr:`aeib.runtime.bundle.Style.spectrum`:
+the mean level-aligned long-term spectrum of its clean references), and the same refinement moves the
+analyzer's EQ toward it (:func:`refine_toward_style`): :data:`STYLE_REFINE_STRENGTH` of the way, the
+measured match clipped to ±:data:`STYLE_LIMIT_DB`, and only up to the highest frequency the target was
+measured at. Chosen on the validation split, checked once on the out-of-family test set
+(docs/TRAINING.md, "A tonal target for the reference-free style"): with the small limit most of its
+effect is a halving of the analyzer's reference-free EQ move, and clean recordings change less.
+
 Spectra: :class:`aeib.runtime.spectrum.LongTermSpectrum` of the mono downmix, streamed block by block
 (memory does not grow with length); input and reference may have different rates.
 """
 
 from __future__ import annotations
 
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
 from aeib.runtime.spectrum import LongTermSpectrum
 from aeib.runtime.windows import AudioSource, source_blocks, source_info
+
+if TYPE_CHECKING:
+    from aeib.runtime.bundle import Style
 
 REFINE_STRENGTH = 0.25
 """Default fraction of the way from the analyzer's EQ curve to the measured match (0 = off)."""
@@ -44,6 +55,18 @@ REFINE_STRENGTH = 0.25
 MEASURED_LIMIT_DB = 6.0
 """The measured match is clipped to ± this many dB before the blend (rb-dsp clips at the EQ's ±18 dB);
 chosen on the validation split of the training data (docs/TRAINING.md)."""
+
+STYLE_REFINE_STRENGTH = 0.5
+"""Reference-free: default fraction of the way from the analyzer's EQ curve to the match of the style's
+tonal target (0 = off). Chosen with :data:`STYLE_LIMIT_DB` on the validation split of the training data
+(``pairs_v2_final``, first 400; ``scripts/style_experiments/tonal_target.py``, docs/TRAINING.md): the
+best loudness-matched mel distance over all 400 among the candidates whose clean-recording change
+stayed ≤ 1.0 dB and not above the unrefined style's."""
+
+STYLE_LIMIT_DB = 1.0
+"""Reference-free: the match of the style's tonal target is clipped to ± this many dB (a mean of many
+songs' spectra is no song's sound: the larger limits tried, 2–6 dB, harmed clean and room recordings;
+chosen with :data:`STYLE_REFINE_STRENGTH`)."""
 
 _BLOCK_FRAMES = 1 << 16
 
@@ -78,7 +101,8 @@ def long_term_spectrum_db(source: AudioSource) -> tuple[np.ndarray, np.ndarray]:
 def refine_toward_reference(params: dict[str, float], input_spectrum: tuple[np.ndarray, np.ndarray],
                             reference_spectrum: tuple[np.ndarray, np.ndarray], sample_rate: int,
                             strength: float = REFINE_STRENGTH,
-                            limit_db: float = MEASURED_LIMIT_DB) -> dict[str, float]:
+                            limit_db: float = MEASURED_LIMIT_DB,
+                            top_hz: float | None = None) -> dict[str, float]:
     """The setting with its EQ gains moved ``strength`` of the way toward the measured spectral match.
 
     Args:
@@ -89,6 +113,8 @@ def refine_toward_reference(params: dict[str, float], input_spectrum: tuple[np.n
         strength: 0…1; 0 returns ``params`` unchanged.
         limit_db: The measured match is clipped to ±``limit_db`` dB (the EQ's gain range: no limit
             beyond rb-dsp's).
+        top_hz: Above this frequency the curve stays the analyzer's (a style's target, measured at the
+            training data's rate, says nothing above it); None: the whole range.
 
     Returns:
         A complete setting; only the EQ's six gains differ from ``params``.
@@ -104,8 +130,28 @@ def refine_toward_reference(params: dict[str, float], input_spectrum: tuple[np.n
         return dict(params)
     grid, measured = curve_from_spectra(*input_spectrum, *reference_spectrum, sample_rate, limit_db)
     analyzer = eq_response_db(params, sample_rate, grid)
+    if top_hz is not None:
+        measured = np.where(grid <= top_hz, measured, analyzer)
     curve = (1.0 - strength) * analyzer + strength * measured
     return {**params, **fit_eq(grid, curve, sample_rate, anchor=params, frequencies=False)}
+
+
+def refine_toward_style(params: dict[str, float], input_spectrum: tuple[np.ndarray, np.ndarray], style: Style,
+                        sample_rate: int, strength: float = STYLE_REFINE_STRENGTH) -> dict[str, float]:
+    """Reference-free: :func:`refine_toward_reference` with the style's tonal target as the reference
+    spectrum, clipped to ±:data:`STYLE_LIMIT_DB` and only up to the target's highest frequency.
+
+    A style without a tonal target (``style.spectrum`` None: bundles before it) returns ``params``.
+
+    Raises:
+        ParameterError: if ``strength`` is outside [0, 1].
+    """
+    strength = check_refine(strength, "refinement strength")
+    if style.spectrum is None or strength == 0.0:
+        return dict(params)
+    freqs, level = style.spectrum
+    return refine_toward_reference(params, input_spectrum, (freqs, level), sample_rate, strength,
+                                   STYLE_LIMIT_DB, float(freqs[-1]))
 
 
 def refine_from_sources(params: dict[str, float], source: AudioSource, reference: AudioSource,
@@ -118,4 +164,5 @@ def refine_from_sources(params: dict[str, float], source: AudioSource, reference
                                    source_info(source).sample_rate, strength)
 
 
-__all__ = ["MEASURED_LIMIT_DB", "REFINE_STRENGTH", "refine_from_sources", "check_refine", "long_term_spectrum_db", "refine_toward_reference"]
+__all__ = ["MEASURED_LIMIT_DB", "REFINE_STRENGTH", "STYLE_LIMIT_DB", "STYLE_REFINE_STRENGTH", "check_refine",
+           "long_term_spectrum_db", "refine_from_sources", "refine_toward_reference", "refine_toward_style"]

@@ -101,7 +101,42 @@ def test_reference_free_model_option(tmp_path):
     assert isinstance(method, RuntimeModelMethod) and method.style == "anything" and method.name == "free"
     with pytest.raises(ModelLoadError, match="#style=NAME or #refine=S"):
         model_method(f"{json_path}#colour=red")
-    keras_file = tmp_path / "m.keras"
-    keras_file.write_bytes(b"")
-    with pytest.raises(ModelLoadError, match="need an exported bundle"):
-        model_method(f"{keras_file}#style=board-mix")
+    with pytest.raises(ModelLoadError, match="repeated model option"):
+        model_method(f"{json_path}#style=a#style=b")
+
+
+def test_a_style_and_its_refinement_strength_can_be_given_together():
+    """``#style=NAME#refine=S``: reference-free with the tonal target's refinement at S; a style alone
+    refines at the product's reference-free default, a reference at the reference default."""
+    from pathlib import Path
+
+    from aeib.evaluation.models import model_method
+    from aeib.runtime.refine import REFINE_STRENGTH, STYLE_REFINE_STRENGTH
+
+    json_path = next((Path(__file__).resolve().parents[2] / "aeib" / "runtime" / "models").glob("*.json"))
+    both = model_method(f"{json_path}#style=board-mix#refine=0")
+    assert (both.style, both.refine) == ("board-mix", 0.0) and both.name.endswith("#board-mix#refine=0")
+    assert model_method(f"{json_path}#refine=0.3#style=board-mix").refine == 0.3
+    assert model_method(f"{json_path}#style=board-mix").refine == STYLE_REFINE_STRENGTH
+    assert model_method(str(json_path)).refine == REFINE_STRENGTH
+
+
+def test_the_reference_free_method_refines_as_the_product_does(examples):
+    """On the shipped bundle, ``#style=board-mix`` refines the analyzer's setting toward the style's tonal
+    target with the product's function and default strength; ``#refine=0`` is the analyzer's own."""
+    from pathlib import Path
+
+    from aeib.runtime.refine import STYLE_REFINE_STRENGTH, long_term_spectrum_db, refine_toward_style
+    from aeib.runtime.windows import ArrayAudio
+
+    json_path = next((Path(__file__).resolve().parents[2] / "aeib" / "runtime" / "models").glob("*.json"))
+    example = examples[0]
+    toned, plain = (model_method(f"{json_path}#style=board-mix{extra}") for extra in ("", "#refine=0"))
+    for method in (toned, plain):
+        method.setup()
+    analyzer = plain.run(example, Shared()).params
+    expected = refine_toward_style(analyzer, long_term_spectrum_db(ArrayAudio(example.input, example.sample_rate)),
+                                   toned.model.style("board-mix"), example.sample_rate, STYLE_REFINE_STRENGTH)
+    got = toned.run(example, Shared()).params
+    assert got != analyzer
+    assert got == pytest.approx(expected, abs=1e-6)

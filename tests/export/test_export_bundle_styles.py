@@ -40,3 +40,43 @@ def test_a_written_partial_style_reads_back_as_one(tmp_path):
     styles = _styles(json.loads(json.dumps(data)), 2, tmp_path / "x.json")
     assert styles[BOARD_MIX_STYLE].partial and styles[BOARD_MIX_STYLE].pull == STYLE_PULLS[BOARD_MIX_STYLE]
     assert not styles[DEFAULT_STYLE].partial
+
+
+def test_a_style_entry_carries_its_tonal_target_and_reads_back(tmp_path):
+    import json
+
+    from aeib.runtime.bundle import _styles
+
+    spectrum = {"freqs_hz": [20.0, 40.0, 80.0], "level_db": [-10.0, -12.0, -15.0], "references": 2}
+    data = {"styles": {BOARD_MIX_STYLE: style_entry(BOARD_MIX_STYLE, np.array([1.0, 2.0]), spectrum),
+                       LIVE_ROOM_STYLE: style_entry(LIVE_ROOM_STYLE, np.array([0.0, 1.0]))}}
+    assert data["styles"][BOARD_MIX_STYLE]["spectrum"] == spectrum and "spectrum" not in data["styles"][LIVE_ROOM_STYLE]
+    styles = _styles(json.loads(json.dumps(data)), 2, tmp_path / "x.json")
+    assert styles[BOARD_MIX_STYLE].spectrum[1].tolist() == [-10.0, -12.0, -15.0]
+    assert styles[LIVE_ROOM_STYLE].spectrum is None
+
+
+def test_style_spectra_are_the_mean_aligned_spectrum_of_every_reference_of_the_kind(tmp_path):
+    """Every training reference of the kind counts (level-aligned: a quieter copy is the same sound);
+    shards without example records give none."""
+    from aeib.data.shards import encode_meta, write_npz
+    from aeib.export.data import aligned_spectrum_db, log_grid_spectrum, style_spectra
+    from tests.conftest import music_like
+
+    rate = 24_000
+    refs = [music_like(1.0, rate, 1, seed=s)[:, 0] for s in (1, 2, 3)]
+    refs[1] = refs[0] * 0.1   # the same sound, 20 dB quieter
+    kinds = ["board", "board", "live"]
+    meta = {"examples": [{"recipe": "v2", "target_mode": k} for k in kinds]}
+    audio = np.stack(refs).astype(np.float16)
+    write_npz(tmp_path / "train-00000.npz", {"input": audio, "reference": audio, "meta": encode_meta(meta)})
+    spectra = style_spectra(tmp_path, ("board",), rate)
+    assert list(spectra) == ["board"] and spectra["board"]["references"] == 2
+    freqs, level = aligned_spectrum_db(audio[0].astype(np.float32), rate)
+    grid, expected = log_grid_spectrum(freqs, level, rate / 2.0)
+    np.testing.assert_allclose(spectra["board"]["freqs_hz"], grid, atol=0.01)
+    np.testing.assert_allclose(spectra["board"]["level_db"], expected, atol=0.1)
+    assert grid[0] == 20.0 and grid[-1] <= rate / 2.0 and np.all(np.diff(grid) > 0)
+    (tmp_path / "v1").mkdir()
+    write_npz(tmp_path / "v1" / "train-00000.npz", {"input": audio, "reference": audio})
+    assert style_spectra(tmp_path / "v1", ("board",), rate) == {}

@@ -30,6 +30,16 @@ def test_reads_a_valid_bundle(bundle_path):
     assert spec.embedding_dim == 8 and spec.frontend.n_mels == 64
 
 
+def test_a_style_may_carry_a_tonal_target(bundle_path):
+    """``spectrum`` (freqs_hz, level_db) is read into ``Style.spectrum``; a style without one has None."""
+    _edit(bundle_path, lambda d: d["styles"]["bright"].update(
+        spectrum={"freqs_hz": [20.0, 1000.0, 10000.0], "level_db": [-20.0, -30.0, -50.0], "references": 3}))
+    styles = read_bundle(bundle_path).styles
+    freqs, level = styles["bright"].spectrum
+    assert freqs.tolist() == [20.0, 1000.0, 10000.0] and level.tolist() == [-20.0, -30.0, -50.0]
+    assert styles["clean-live-mix"].spectrum is None
+
+
 def test_tflite_path_and_folder_find_the_json(bundle_path):
     assert read_bundle(bundle_path.with_suffix(".tflite")).json_path == bundle_path
     assert read_bundle(bundle_path.parent).json_path == bundle_path
@@ -54,6 +64,10 @@ def test_the_shipped_default_bundle_is_valid():
     assert model.schema == CHAIN_SCHEMA and model.default_style in model.styles
     params01 = model.predict01(music_like(1.0, model.sample_rate, 1)[:, 0], model.style_embedding())
     assert params01.shape == (len(CHAIN_SCHEMA),) and np.all((params01 >= 0) & (params01 <= 1))
+    # board-mix's tonal target: measured on the training data's 24 kHz, up to its Nyquist frequency
+    freqs, level = model.style("board-mix").spectrum
+    assert freqs[0] == 20.0 and 11_000.0 < freqs[-1] <= 12_000.0 and np.isfinite(level).all()
+    assert model.style("live-room").spectrum is None
 
 
 def test_missing_files(bundle_path, tmp_path):
@@ -83,6 +97,13 @@ def test_missing_files(bundle_path, tmp_path):
     (lambda d: d["styles"]["bright"].update(pull=1.5), "has pull 1.5"),
     (lambda d: d["styles"]["bright"].update(pull="half"), "has pull 'half'"),
     (lambda d: d["frontend"].update(n_mels="x"), "invalid front end"),
+    (lambda d: d["styles"]["bright"].update(spectrum={"freqs_hz": [20.0, 40.0]}), "'bright' has a malformed spectrum"),
+    (lambda d: d["styles"]["bright"].update(spectrum={"freqs_hz": [20.0, 40.0], "level_db": [0.0]}), "same length"),
+    (lambda d: d["styles"]["bright"].update(spectrum={"freqs_hz": [40.0, 20.0], "level_db": [0.0, 1.0]}),
+     "rising positive frequencies"),
+    (lambda d: d["styles"]["bright"].update(spectrum={"freqs_hz": [20.0, 40.0], "level_db": [0.0, "x"]}),
+     "malformed spectrum"),
+    (lambda d: d["styles"]["bright"].update(spectrum=[1, 2]), "malformed spectrum"),
 ])
 def test_inconsistent_json_is_refused(bundle_path, change, message):
     _edit(bundle_path, change)

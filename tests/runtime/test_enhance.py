@@ -153,3 +153,34 @@ def test_a_partial_style_is_applied_per_analysis_window(bundle_path, tmp_path):
             own = partial.run(features)[1]
             expected = partial.run(features, own + 0.5 * (bright - own))[0]
             np.testing.assert_allclose(window.params01, expected, atol=1e-6)
+
+
+def test_reference_free_a_styles_tonal_target_refines_the_setting(bundle_path, tmp_path):
+    """A style with a tonal target: the setting is the analyzer's refined toward it
+    (refine_toward_style at STYLE_REFINE_STRENGTH, or ``refine``); without one, or at refine 0, it is the
+    analyzer's; adaptive runs are not refined."""
+    import json
+
+    from aeib.runtime import load_model
+    from aeib.runtime.refine import STYLE_REFINE_STRENGTH, long_term_spectrum_db, refine_toward_style
+
+    audio = music_like(3.0, 24_000, 1, seed=7)
+    src = _write(tmp_path, audio, 24_000)
+    plain = enhance_file(src, tmp_path / "plain.wav", load_model(bundle_path), style="bright")
+    freqs = np.geomspace(20.0, 12_000.0, 40)
+    data = json.loads(bundle_path.read_text())
+    data["styles"]["bright"]["spectrum"] = {"freqs_hz": freqs.tolist(),
+                                            "level_db": (-30.0 + 12.0 * np.log2(freqs / 1000.0)).tolist()}
+    bundle_path.write_text(json.dumps(data))
+    model = load_model(bundle_path)
+    toned = enhance_file(src, tmp_path / "toned.wav", model, style="bright")
+    assert toned.analysis.style is model.style("bright")
+    expected = refine_toward_style(plain.params, long_term_spectrum_db(src), model.style("bright"), 24_000,
+                                   STYLE_REFINE_STRENGTH)
+    assert toned.params == enhance_module.rounded_setting(model, model.schema.normalize(model.schema.to_vector(expected)))
+    assert toned.params != plain.params
+    assert all(toned.params[k] == plain.params[k] for k in plain.params if not k.endswith("gain_db"))
+    assert enhance_file(src, tmp_path / "off.wav", model, style="bright", refine=0.0).params == plain.params
+    adaptive = enhance_file(src, tmp_path / "adaptive.wav", model, style="bright", adaptive=True)
+    assert adaptive.params == enhance_file(src, tmp_path / "adaptive0.wav", model, style="bright", adaptive=True,
+                                           refine=0.0).params

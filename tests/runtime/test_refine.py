@@ -108,3 +108,55 @@ def test_a_board_mix_like_bass_boost_is_not_pushed_to_the_bound_by_the_measured_
     refined = refine_toward_reference(board, *spectra, RATE)
     assert not any(_near_a_bound(refined, f"eq.{band}.gain_db") for band in ("low_shelf", "band1"))
     assert all(refined[k] == board[k] for k in board if not k.endswith("gain_db"))   # gains only
+
+
+def _style(spectrum):
+    from aeib.runtime.bundle import Style
+
+    return Style("tonal", "", np.zeros(8, dtype=np.float32), 0.4, spectrum)
+
+
+def test_a_style_without_a_tonal_target_is_not_refined():
+    from aeib.runtime.refine import refine_toward_style
+
+    x = _music()
+    params = dict(ANALYZER_LIKE_EQ)
+    assert refine_toward_style(params, _spectrum(x), _style(None), RATE, 1.0) == params
+    assert refine_toward_style(params, _spectrum(x), _style(_spectrum(x * 0.1)), RATE, 0.0) == params
+
+
+def test_a_styles_tonal_target_moves_the_eq_toward_it_by_at_most_its_limit():
+    """A brighter target: the EQ's top rises, by no more than the style's limit (the target is a mean of
+    many songs, not this recording's match), and only the gains change."""
+    from aeib.runtime.refine import STYLE_LIMIT_DB, refine_toward_style
+
+    x = _music()
+    bright = process(_music(seed=1), RATE, CHAIN_SCHEMA.complete({"eq.high_shelf.gain_db": 9.0}), limiter=False)
+    neutral = CHAIN_SCHEMA.defaults()
+    refined = refine_toward_style(neutral, _spectrum(x), _style(_spectrum(bright)), RATE, 1.0)
+    low, high = eq_response_db(refined, RATE, np.array([100.0, 8000.0]))
+    assert 0.4 * STYLE_LIMIT_DB < high - low <= 2.0 * STYLE_LIMIT_DB + 0.3
+    assert all(refined[k] == neutral[k] for k in neutral if not k.endswith("gain_db"))
+    # the same reference spectrum as a reference is matched up to MEASURED_LIMIT_DB instead
+    as_reference = refine_toward_reference(neutral, _spectrum(x), _spectrum(bright), RATE, 1.0)
+    assert np.diff(eq_response_db(as_reference, RATE, np.array([100.0, 8000.0])))[0] > high - low + 1.0
+
+
+def test_above_a_styles_highest_frequency_the_eq_stays_the_analyzers():
+    """A style's target measured at 24 kHz ends at 12 kHz; a 48 kHz recording's top octave is not matched
+    to the target's last level held flat (which would boost a top the recording does not have)."""
+    import scipy.signal
+
+    from aeib.runtime.refine import STYLE_LIMIT_DB, refine_toward_style
+
+    rate = 48_000
+    rng = np.random.default_rng(5)
+    lowpass = scipy.signal.butter(8, 11_000.0, "lowpass", fs=rate, output="sos")
+    x = scipy.signal.sosfilt(lowpass, 0.05 * rng.standard_normal(6 * rate)).astype(np.float32)
+    freqs, level = long_term_spectrum_db(ArrayAudio(x, rate))
+    own = (freqs[freqs <= 12_000.0], level[freqs <= 12_000.0])   # the recording's own sound, measured to 12 kHz
+    neutral = CHAIN_SCHEMA.defaults()
+    refined = refine_toward_style(neutral, (freqs, level), _style(own), rate, 1.0)
+    assert max(abs(refined[k]) for k in refined if k.endswith("gain_db")) < 0.2
+    held = refine_toward_reference(neutral, (freqs, level), own, rate, 1.0, STYLE_LIMIT_DB)
+    assert held["eq.high_shelf.gain_db"] > 0.3
