@@ -36,6 +36,7 @@ from aeib.runtime.bundle import Style
 from aeib.runtime.errors import WarnFn, default_warn
 from aeib.runtime.model import AnalyzerModel
 from aeib.runtime.reference import ReferenceMeasures, measure_reference
+from aeib.runtime.refine import long_term_spectrum_db
 from aeib.runtime.render import Loudness, make_plan
 from aeib.runtime.spectrum import LongTermSpectrum
 from aeib.runtime.windows import AudioSource, source_info
@@ -84,32 +85,48 @@ def rounded_setting(model: AnalyzerModel, params01: np.ndarray) -> dict[str, flo
 
 def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source: AudioSource,
                       reference: AudioSource | ReferenceMeasures | None = None, adaptive: bool = False,
-                      refine: float | None = None) -> dict[str, float]:
-    """The setting to run: the analyzer's, with a reference refined toward its spectrum.
+                      refine: float | None = None,
+                      input_spectrum: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, float]:
+    """The setting to run: the analyzer's, refined toward the reference's spectrum, or reference-free
+    toward the style's tonal target.
 
     Args:
         model: The analyzer.
         analysis: Its analysis of the input.
         source: The input (file path or :class:`~aeib.runtime.windows.ArrayAudio`).
         reference: The reference (path or array audio, or its measures,
-            :func:`aeib.runtime.reference.measure_reference`), or None (reference-free: no refinement).
+            :func:`aeib.runtime.reference.measure_reference`), or None (reference-free: refined toward
+            ``analysis.style``'s tonal target when it has one, :func:`aeib.runtime.refine.refine_toward_style`).
         adaptive: Adaptive mode follows the analyzer over time and is not refined.
-        refine: Refinement strength 0…1 (:mod:`aeib.runtime.refine`; None: its default).
+        refine: Refinement strength 0…1 (:mod:`aeib.runtime.refine`; None: its default,
+            :data:`~aeib.runtime.refine.REFINE_STRENGTH` with a reference,
+            :data:`~aeib.runtime.refine.STYLE_REFINE_STRENGTH` without).
+        input_spectrum: The input's :func:`~aeib.runtime.refine.long_term_spectrum_db`, if measured
+            already (None: measured here when needed).
 
     Returns:
         The setting, rounded as the parameter file stores it.
     """
-    from aeib.runtime.refine import REFINE_STRENGTH
+    from aeib.runtime.refine import REFINE_STRENGTH, STYLE_REFINE_STRENGTH
 
     params = rounded_setting(model, analysis.params01)
-    strength = REFINE_STRENGTH if refine is None else float(refine)
-    if reference is None or adaptive or strength == 0.0 or analysis.silent:
+    default = REFINE_STRENGTH if reference is not None else STYLE_REFINE_STRENGTH
+    strength = default if refine is None else float(refine)
+    if adaptive or strength == 0.0 or analysis.silent:
         return params
-    from aeib.runtime.refine import long_term_spectrum_db, refine_toward_reference
+    from aeib.runtime.refine import long_term_spectrum_db, refine_toward_reference, refine_toward_style
 
-    measures = reference if isinstance(reference, ReferenceMeasures) else measure_reference(reference)
-    refined = refine_toward_reference(params, long_term_spectrum_db(source), measures.spectrum,
-                                      source_info(source).sample_rate, strength)
+    rate = source_info(source).sample_rate
+    if reference is None:
+        style = analysis.style
+        if style is None or style.spectrum is None:
+            return params   # reference-free without a tonal target (bundles before it): not refined
+        spectrum = long_term_spectrum_db(source) if input_spectrum is None else input_spectrum
+        refined = refine_toward_style(params, spectrum, style, rate, strength)
+    else:
+        measures = reference if isinstance(reference, ReferenceMeasures) else measure_reference(reference)
+        spectrum = long_term_spectrum_db(source) if input_spectrum is None else input_spectrum
+        refined = refine_toward_reference(params, spectrum, measures.spectrum, rate, strength)
     return rounded_setting(model, model.schema.normalize(model.schema.to_vector(refined)))
 
 
@@ -193,9 +210,14 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
     warn = warn or default_warn
     info = check_input(input_path, output_path)
     container, subtype = output_format(output_path, info, float_output)
-    # The reference's loudness and spectrum, in one pass on a second core while the analyzer runs.
+    # The reference's loudness and spectrum (one pass over it), on a worker thread while the analyzer
+    # runs and the input's long-term spectrum (the refinement's) is measured.
     measuring = in_background(measure_reference, reference) if reference is not None else None
     embedding, target = target_embedding(model, reference, style, options, warn)
+    # Reference-free toward a style with a tonal target, the input's spectrum is measured on a worker
+    # thread while the analyzer runs (the refinement's; aeib.runtime.refine.refine_toward_style).
+    tonal = isinstance(embedding, Style) and embedding.spectrum is not None and not adaptive and refine != 0.0
+    style_spectrum = in_background(long_term_spectrum_db, info.path) if tonal else None
     analysis = analyze_file(model, info.path, embedding, adaptive, options, warn)
 
     if analysis.silent:
@@ -206,8 +228,13 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
             check_finite(block, info.path)
             yield block
 
+    input_spectrum = None
+    if measuring is not None and not analysis.silent and not adaptive and refine != 0.0:
+        input_spectrum = long_term_spectrum_db(info.path)
+    elif style_spectrum is not None and not analysis.silent:
+        input_spectrum = style_spectrum.result()
     measures = measuring.result() if measuring is not None and not analysis.silent else None
-    setting = predicted_setting(model, analysis, info.path, measures, adaptive, refine)
+    setting = predicted_setting(model, analysis, info.path, measures, adaptive, refine, input_spectrum)
     plan = make_plan(setting, analysis, info.sample_rate, info.channels, blocks,
                      adaptive=adaptive, strength=strength, loudness=loudness, reference=measures)
     process = plan.processor()
