@@ -41,7 +41,7 @@ def main() -> None:
                             "--reference-start-s", str(reference_start)], cwd=work, check=True, capture_output=True)
             clean, rate = sf.read(work / "clean.wav")
             cells = [mel_distance_matched_db(sf.read(work / "club.flac")[0], clean, rate)]
-            for name, options in RUNS.items():
+            for options in RUNS.values():
                 out = f"out-{len(cells)}.wav"
                 subprocess.run([*aeib, "enhance", "club.flac", "-o", out, "-q", *options], cwd=work, check=True)
                 cells.append(mel_distance_matched_db(sf.read(work / out)[0], clean, rate))
