@@ -51,6 +51,17 @@ def target_curve_db(audio: np.ndarray, reference: np.ndarray, sample_rate: int) 
     return curve_from_spectra(freqs, input_db, freqs, reference_db, sample_rate)
 
 
+def band_means(freqs_hz: np.ndarray, values: np.ndarray, grid_hz: np.ndarray, half_width_octaves: float) -> np.ndarray:
+    """At each grid frequency ``f``, the mean of ``values`` over the bins within ``f`` · 2^±half_width
+    (interpolated at ``f`` where no bin lies there): float64[len(grid_hz)]."""
+    half = 2.0 ** half_width_octaves
+    out = np.empty(len(grid_hz))
+    for i, f in enumerate(grid_hz):
+        band = (freqs_hz >= f / half) & (freqs_hz <= f * half)
+        out[i] = values[band].mean() if band.any() else np.interp(f, freqs_hz, values)
+    return out
+
+
 def curve_from_spectra(input_freqs: np.ndarray, input_db: np.ndarray, reference_freqs: np.ndarray,
                        reference_db: np.ndarray, sample_rate: int,
                        limit_db: float | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -64,10 +75,7 @@ def curve_from_spectra(input_freqs: np.ndarray, input_db: np.ndarray, reference_
     freqs = np.asarray(input_freqs, dtype=np.float64)
     ratio = np.interp(freqs, reference_freqs, reference_db) - np.asarray(input_db, dtype=np.float64)
     grid = np.geomspace(40.0, band_frequency_cap_hz(sample_rate), GRID_POINTS)
-    smoothed = np.empty_like(grid)
-    for i, f in enumerate(grid):  # ⅓-octave moving average around each grid frequency
-        band = (freqs >= f / 2 ** (1 / 6)) & (freqs <= f * 2 ** (1 / 6))
-        smoothed[i] = ratio[band].mean() if band.any() else np.interp(f, freqs, ratio)
+    smoothed = band_means(freqs, ratio, grid, 1 / 6)  # ⅓-octave moving average around each grid frequency
     weights = 10 ** (np.interp(grid, freqs, input_db) / 10)
     smoothed -= np.sum(smoothed * weights) / np.sum(weights)  # level is the makeup's job
     limit = CHAIN_SCHEMA["eq.band1.gain_db"].max if limit_db is None else float(limit_db)

@@ -198,14 +198,11 @@ def aligned_spectrum_db(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray
 def log_grid_spectrum(freqs: np.ndarray, level_db: np.ndarray, top_hz: float) -> tuple[np.ndarray, np.ndarray]:
     """A per-bin spectrum on the 1/12-octave grid from 20 Hz up to ``top_hz`` (each point the mean of
     the bins within ±1/24 octave; interpolated where there is none)."""
+    from aeib.baselines.rule_based import band_means
+
     n = int(np.floor(np.log2(top_hz / SPECTRUM_LOW_HZ) / SPECTRUM_STEP_OCTAVES)) + 1
     grid = SPECTRUM_LOW_HZ * 2.0 ** (SPECTRUM_STEP_OCTAVES * np.arange(n))
-    out = np.empty_like(grid)
-    half = 2.0 ** (SPECTRUM_STEP_OCTAVES / 2)
-    for i, f in enumerate(grid):
-        band = (freqs >= f / half) & (freqs <= f * half)
-        out[i] = level_db[band].mean() if band.any() else np.interp(f, freqs, level_db)
-    return grid, out
+    return grid, band_means(freqs, level_db, grid, SPECTRUM_STEP_OCTAVES / 2)
 
 
 def style_spectra(data_dir: str | Path, kinds: tuple[str, ...], sample_rate: int, split: str = "train") -> dict[str, dict]:
