@@ -116,16 +116,16 @@ def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source: Audi
         return params
     from aeib.runtime.refine import long_term_spectrum_db, refine_toward_reference, refine_toward_style
 
+    style = analysis.style
+    if reference is None and (style is None or style.spectrum is None):
+        return params   # reference-free without a tonal target (bundles before it): not refined
     rate = source_info(source).sample_rate
+    spectrum = long_term_spectrum_db(source) if input_spectrum is None else input_spectrum
     if reference is None:
-        style = analysis.style
-        if style is None or style.spectrum is None:
-            return params   # reference-free without a tonal target (bundles before it): not refined
-        spectrum = long_term_spectrum_db(source) if input_spectrum is None else input_spectrum
+        assert style is not None  # checked above
         refined = refine_toward_style(params, spectrum, style, rate, strength)
     else:
         measures = reference if isinstance(reference, ReferenceMeasures) else measure_reference(reference)
-        spectrum = long_term_spectrum_db(source) if input_spectrum is None else input_spectrum
         refined = refine_toward_reference(params, spectrum, measures.spectrum, rate, strength)
     return rounded_setting(model, model.schema.normalize(model.schema.to_vector(refined)))
 
