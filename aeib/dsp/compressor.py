@@ -73,50 +73,68 @@ def time_constant_coef(time_ms: float, sample_rate: float) -> float:
 
 
 @numba.njit(cache=True, nogil=True)
-def channel_peak(block: np.ndarray) -> np.ndarray:
-    """Largest |sample| across channels for each sample of float64[samples, channels]."""
+def channel_peak(block: np.ndarray, floor: float = 0.0) -> np.ndarray:
+    """Largest |sample| across channels, and at least ``floor``, for each sample of float64[samples,
+    channels]: float64[samples]."""
     n, channels = block.shape
     peak = np.empty(n)
     if channels == 2:  # the common case, written out so the compiler can vectorize it
         for i in range(n):
-            peak[i] = max(abs(block[i, 0]), abs(block[i, 1]))
+            peak[i] = max(max(abs(block[i, 0]), abs(block[i, 1])), floor)
         return peak
     for i in range(n):
         p = abs(block[i, 0])
         for c in range(1, channels):
             p = max(p, abs(block[i, c]))
-        peak[i] = p
+        peak[i] = max(p, floor)
     return peak
 
 
 def detector_level_db(block: np.ndarray) -> np.ndarray:
     """Stereo-linked instantaneous level: dBFS of the loudest channel per sample, float64[samples]."""
-    level: np.ndarray = _DB_PER_NEPER * np.log(np.maximum(channel_peak(block), _LEVEL_FLOOR))
+    level: np.ndarray = _DB_PER_NEPER * np.log(channel_peak(block, _LEVEL_FLOOR))
     return level
 
 
 @numba.njit(cache=True, nogil=True)
-def _smoothed_gain_db(level_db: np.ndarray, threshold_db: float, ratio: float, knee_db: float, attack_coef: float,
-                      release_coef: float, state_db: float, out: np.ndarray) -> float:
-    """Static curve + attack/release smoothing per sample; writes the smoothed reduction, returns the state.
+def _static_reduction_db(log_level: np.ndarray, threshold_db: float, ratio: float, knee_db: float,
+                         out: np.ndarray) -> None:
+    """The static curve's gain reduction (dB, ≤ 0) per sample, as :func:`static_gain_reduction_db`.
 
-    Same formulas as :func:`static_gain_reduction_db`, fused with the ballistics in one pass.
+    Args:
+        log_level: float64[samples], natural log of the detector's linear level (dBFS = that times
+            ``_DB_PER_NEPER``, as :func:`detector_level_db`).
+        out: float64[samples]; a separate array (in place, the loop would not vectorize).
+
+    Every candidate is computed and one selected: no data-dependent branches, so it vectorizes.
     """
     slope = 1.0 / ratio - 1.0
     half_knee = knee_db / 2.0
+    knee_denominator = 2.0 * knee_db if knee_db > 0.0 else 1.0  # the knee formula is unused when knee_db == 0
+    for i in range(log_level.shape[0]):
+        over = _DB_PER_NEPER * log_level[i] - threshold_db
+        d = over + half_knee
+        knee = slope * d * d / knee_denominator
+        out[i] = 0.0 if over <= -half_knee else knee if over < half_knee else slope * over
+
+
+@numba.njit(cache=True, nogil=True)
+def _smoothed_gain(reduction_db: np.ndarray, attack_coef: float, release_coef: float, makeup_db: float,
+                   state_db: float, out: np.ndarray) -> float:
+    """Attack/release smoothing of the wanted reduction float64[samples] (dB); returns the smoothed
+    reduction after the block (dB).
+
+    ``out`` (float64[samples], may be ``reduction_db`` itself) gets ``(smoothed + makeup_db) /
+    _DB_PER_NEPER``: the output gain in nepers.
+    """
+    keep_attack, keep_release = 1.0 - attack_coef, 1.0 - release_coef
     s = state_db
-    for i in range(level_db.shape[0]):
-        over = level_db[i] - threshold_db
-        if over <= -half_knee:
-            target = 0.0
-        elif over < half_knee:  # inside the soft knee (never reached when knee_db == 0)
-            d = over + half_knee
-            target = slope * d * d / (2.0 * knee_db)
-        else:
-            target = slope * over
-        coef = attack_coef if target < s else release_coef
-        s = coef * s + (1.0 - coef) * target
-        out[i] = s
+    for i in range(reduction_db.shape[0]):
+        target = reduction_db[i]
+        attacked = attack_coef * s + keep_attack * target  # both candidates: the choice is not a branch
+        released = release_coef * s + keep_release * target
+        s = attacked if target < s else released
+        out[i] = (s + makeup_db) / _DB_PER_NEPER
     return s
 
 
@@ -152,21 +170,19 @@ class Compressor(Processor):
         if ratio == 1.0 and self._reduction_db == 0.0:
             # No compression and nothing left to release: a plain (possibly unity) gain.
             return block if makeup_db == 0.0 else block * math.exp(makeup_db / _DB_PER_NEPER)
-        level_db = detector_level_db(block)
-        smoothed = np.empty_like(level_db)
-        self._reduction_db = _smoothed_gain_db(
-            level_db,
-            params["comp.threshold_db"],
-            ratio,
-            params["comp.knee_db"],
+        # np.log and np.exp stay numpy's (numba's math.log/exp may round differently).
+        log_level = np.log(channel_peak(block, _LEVEL_FLOOR))
+        gain = np.empty_like(log_level)
+        _static_reduction_db(log_level, params["comp.threshold_db"], ratio, params["comp.knee_db"], gain)
+        self._reduction_db = _smoothed_gain(
+            gain,
             time_constant_coef(params["comp.attack_ms"], self.sample_rate),
             time_constant_coef(params["comp.release_ms"], self.sample_rate),
+            makeup_db,
             self._reduction_db,
-            smoothed,
+            gain,
         )
-        smoothed += makeup_db
-        smoothed /= _DB_PER_NEPER
-        gain = np.exp(smoothed, out=smoothed)
+        np.exp(gain, out=gain)
         out = np.empty_like(block)
         _apply_gain(block, gain, out)
         return out

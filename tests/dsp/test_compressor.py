@@ -2,7 +2,15 @@ import numpy as np
 import pytest
 
 from aeib.dsp import CHAIN_SCHEMA
-from aeib.dsp.compressor import Compressor, static_curve_db, static_gain_reduction_db
+from aeib.dsp.compressor import (
+    _DB_PER_NEPER,
+    _LEVEL_FLOOR,
+    Compressor,
+    static_curve_db,
+    static_gain_reduction_db,
+    time_constant_coef,
+)
+from tests.conftest import music_like
 
 
 def _params(**overrides):
@@ -78,3 +86,41 @@ def test_reduction_never_positive_and_silence_stays_silent():
     comp = Compressor(48000, 1)
     y = comp.process_block(np.zeros((1000, 1)), _params(threshold_db=-60, ratio=20))
     assert np.all(y == 0)
+
+
+def _reference_compressor(x, sample_rate, params):
+    """The compressor as the module docstring writes it, one sample at a time in plain Python (numpy's
+    log and exp): the kernels must reproduce it bit for bit."""
+    t, r, w, makeup = (params[f"comp.{k}"] for k in ("threshold_db", "ratio", "knee_db", "makeup_db"))
+    attack, release = (time_constant_coef(params[f"comp.{k}"], sample_rate) for k in ("attack_ms", "release_ms"))
+    level = _DB_PER_NEPER * np.log(np.maximum(np.abs(x).max(axis=1), _LEVEL_FLOOR))
+    slope, smoothed, s = 1.0 / r - 1.0, np.empty(len(x)), 0.0
+    for i, over in enumerate(level - t):
+        if over <= -w / 2.0:
+            target = 0.0
+        elif over < w / 2.0:
+            d = over + w / 2.0
+            target = slope * d * d / (2.0 * w)
+        else:
+            target = slope * over
+        coef = attack if target < s else release
+        s = coef * s + (1.0 - coef) * target
+        smoothed[i] = s
+    return x * np.exp((smoothed + makeup) / _DB_PER_NEPER)[:, None]
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3])
+@pytest.mark.parametrize("overrides", [
+    {}, {"ratio": 2.5, "threshold_db": -24.0, "knee_db": 8.0, "makeup_db": 4.0, "attack_ms": 15.0},
+    {"ratio": 20.0, "threshold_db": -40.0, "knee_db": 0.0, "attack_ms": 0.1, "release_ms": 10.0},
+    {"ratio": 4.0, "threshold_db": -12.0, "knee_db": 18.0, "makeup_db": -6.0},
+])
+def test_blocks_reproduce_the_reference_bit_for_bit(channels, overrides):
+    rate = 48_000
+    x = music_like(0.25, rate, channels, seed=channels).astype(np.float64) * 3.0
+    params = _params(**overrides)
+    expected = _reference_compressor(x, rate, params)
+    for block in (1, 5, 1000, 8192, len(x)):
+        comp = Compressor(rate, channels)
+        out = np.concatenate([comp.process_block(x[i:i + block], params) for i in range(0, len(x), block)])
+        assert np.array_equal(out, expected), (block, np.abs(out - expected).max())
