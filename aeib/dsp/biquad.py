@@ -18,7 +18,9 @@ PIPELINED_SECTIONS = 6
 
 
 @numba.njit(nogil=True, inline="always")
-def _biquad(v: float, sos: np.ndarray, s: int, z0: float, z1: float) -> tuple[float, float, float]:
+def biquad_step(v: float, sos: np.ndarray, s: int, z0: float, z1: float) -> tuple[float, float, float]:
+    """One sample ``v`` through section ``s`` of ``sos`` (float64[sections, 6]) with memories ``z0, z1``:
+    returns ``(y, z0, z1)`` after it, sosfilt's arithmetic in sosfilt's order."""
     y = sos[s, 0] * v + z0
     return y, sos[s, 1] * v - sos[s, 4] * y + z1, sos[s, 2] * v - sos[s, 5] * y
 
@@ -39,26 +41,26 @@ def _cascade6(x: np.ndarray, sos: np.ndarray, zi: np.ndarray, out: np.ndarray) -
         y0 = y1 = y2 = y3 = y4 = y5 = 0.0
         for k in range(n + 5):
             if 5 <= k < n:  # steady state: every section busy, no branches below
-                y0, z00, z01 = _biquad(x[k, c], sos, 0, z00, z01)
-                y1, z10, z11 = _biquad(p1, sos, 1, z10, z11)
-                y2, z20, z21 = _biquad(p2, sos, 2, z20, z21)
-                y3, z30, z31 = _biquad(p3, sos, 3, z30, z31)
-                y4, z40, z41 = _biquad(p4, sos, 4, z40, z41)
-                y5, z50, z51 = _biquad(p5, sos, 5, z50, z51)
+                y0, z00, z01 = biquad_step(x[k, c], sos, 0, z00, z01)
+                y1, z10, z11 = biquad_step(p1, sos, 1, z10, z11)
+                y2, z20, z21 = biquad_step(p2, sos, 2, z20, z21)
+                y3, z30, z31 = biquad_step(p3, sos, 3, z30, z31)
+                y4, z40, z41 = biquad_step(p4, sos, 4, z40, z41)
+                y5, z50, z51 = biquad_step(p5, sos, 5, z50, z51)
                 out[k - 5, c] = y5
             else:  # filling or draining the pipeline: section s works on sample k - s if it exists
                 if k < n:
-                    y0, z00, z01 = _biquad(x[k, c], sos, 0, z00, z01)
+                    y0, z00, z01 = biquad_step(x[k, c], sos, 0, z00, z01)
                 if 0 <= k - 1 < n:
-                    y1, z10, z11 = _biquad(p1, sos, 1, z10, z11)
+                    y1, z10, z11 = biquad_step(p1, sos, 1, z10, z11)
                 if 0 <= k - 2 < n:
-                    y2, z20, z21 = _biquad(p2, sos, 2, z20, z21)
+                    y2, z20, z21 = biquad_step(p2, sos, 2, z20, z21)
                 if 0 <= k - 3 < n:
-                    y3, z30, z31 = _biquad(p3, sos, 3, z30, z31)
+                    y3, z30, z31 = biquad_step(p3, sos, 3, z30, z31)
                 if 0 <= k - 4 < n:
-                    y4, z40, z41 = _biquad(p4, sos, 4, z40, z41)
+                    y4, z40, z41 = biquad_step(p4, sos, 4, z40, z41)
                 if 0 <= k - 5 < n:
-                    y5, z50, z51 = _biquad(p5, sos, 5, z50, z51)
+                    y5, z50, z51 = biquad_step(p5, sos, 5, z50, z51)
                     out[k - 5, c] = y5
             p5, p4, p3, p2, p1 = y4, y3, y2, y1, y0
         zi[0, c, 0], zi[0, c, 1] = z00, z01
@@ -76,7 +78,7 @@ def _cascade(x: np.ndarray, sos: np.ndarray, zi: np.ndarray, out: np.ndarray) ->
         for k in range(x.shape[0]):
             v = x[k, c]
             for s in range(sos.shape[0]):
-                v, zi[s, c, 0], zi[s, c, 1] = _biquad(v, sos, s, zi[s, c, 0], zi[s, c, 1])
+                v, zi[s, c, 0], zi[s, c, 1] = biquad_step(v, sos, s, zi[s, c, 0], zi[s, c, 1])
             out[k, c] = v
 
 

@@ -46,7 +46,7 @@ import math
 import numba
 import numpy as np
 
-from aeib.dsp.biquad import sos_filter
+from aeib.dsp.biquad import biquad_step, sos_filter
 from aeib.dsp.compressor import channel_peak
 from aeib.errors import SignalError
 
@@ -204,6 +204,35 @@ def _weighted_energy_at(x: np.ndarray, sos: np.ndarray, zi: np.ndarray, weights:
     return energy + total
 
 
+@numba.njit(cache=True, nogil=True)
+def _weighted_energy_at_stereo(x: np.ndarray, sos: np.ndarray, zi: np.ndarray, weights: np.ndarray, energy: float,
+                               positions: np.ndarray, values: np.ndarray) -> float:
+    """:func:`_weighted_energy_at` for two channels and two sections (BS.1770's K-weighting), the
+    filter memories held in registers: the same arithmetic in the same order, so the same result."""
+    l00, l01, l10, l11 = zi[0, 0, 0], zi[0, 0, 1], zi[1, 0, 0], zi[1, 0, 1]
+    r00, r01, r10, r11 = zi[0, 1, 0], zi[0, 1, 1], zi[1, 1, 0], zi[1, 1, 1]
+    total = 0.0
+    k = 0
+    for i in range(x.shape[0]):
+        while k < positions.shape[0] and positions[k] == i:
+            values[k] = energy + total
+            k += 1
+        left, l00, l01 = biquad_step(x[i, 0], sos, 0, l00, l01)
+        left, l10, l11 = biquad_step(left, sos, 1, l10, l11)
+        right, r00, r01 = biquad_step(x[i, 1], sos, 0, r00, r01)
+        right, r10, r11 = biquad_step(right, sos, 1, r10, r11)
+        p = 0.0
+        p += weights[0] * (left * left)
+        p += weights[1] * (right * right)
+        total += p
+    while k < positions.shape[0]:
+        values[k] = energy + total
+        k += 1
+    zi[0, 0, 0], zi[0, 0, 1], zi[1, 0, 0], zi[1, 0, 1] = l00, l01, l10, l11
+    zi[0, 1, 0], zi[0, 1, 1], zi[1, 1, 0], zi[1, 1, 1] = r00, r01, r10, r11
+    return energy + total
+
+
 @functools.lru_cache(maxsize=4)
 def true_peak_margin_db(factor: int) -> float:
     """How far (dB) the ``factor``-times oversampled peak can exceed the sample peak at most.
@@ -306,6 +335,7 @@ class LoudnessMeter:
 
     def add(self, block: np.ndarray) -> "LoudnessMeter":
         """Measure the next ``float[samples(, channels)]`` block; returns ``self``."""
+        block = np.asarray(block)
         audio = _as_2d(block)
         if audio.shape[1] != self.channels:
             raise SignalError(f"block has {audio.shape[1]} channels, the meter was built for {self.channels}")
@@ -324,12 +354,14 @@ class LoudnessMeter:
         order = sorted(range(len(wanted)), key=lambda w: wanted[w][1])
         positions = np.array([wanted[w][1] for w in order], dtype=np.int64)
         values = np.empty(len(order))
-        self._energy = _weighted_energy_at(np.ascontiguousarray(audio), self._sos, self._zi, self._weights,
-                                           self._energy, positions, values)
+        stereo = self.channels == 2 and self._sos.shape[0] == 2
+        self._energy = (_weighted_energy_at_stereo if stereo else _weighted_energy_at)(
+            np.ascontiguousarray(audio), self._sos, self._zi, self._weights, self._energy, positions, values)
         for w, value in zip(order, values):
             wanted[w][0].append(float(value))
         self._frames = stop
-        self._sample_peak = max(self._sample_peak, float(np.max(np.abs(audio))))
+        # Read in the block's own dtype (float32 from a decoder: half the bytes), no |x| copy.
+        self._sample_peak = max(self._sample_peak, float(block.max()), -float(block.min()))
         if self.measures_true_peak:
             self._peak = max(self._peak, self._measure_peak(audio, final=False))
         return self

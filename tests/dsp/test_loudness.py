@@ -12,9 +12,12 @@ from aeib.dsp.loudness import (
     MAX_GAIN_DB,
     LoudnessMeter,
     LoudnessStage,
+    _weighted_energy_at,
+    _weighted_energy_at_stereo,
     apply_gain_db,
     gain_to_target_db,
     integrated_loudness_lufs,
+    k_weighting_sos,
     loudness_gain_db,
     true_peak_dbtp,
 )
@@ -130,3 +133,32 @@ def test_true_peak_bound_holds_and_sample_peak_is_the_largest_sample(rate):
         assert meter.sample_peak_dbfs() == pytest.approx(20 * np.log10(np.abs(audio).max()), abs=1e-12)
         assert meter.sample_peak_dbfs() <= meter.true_peak_dbtp() <= meter.true_peak_bound_dbtp()
     assert LoudnessMeter(rate, 1).sample_peak_dbfs() == -math.inf
+
+
+@pytest.mark.parametrize("n", [1, 7, 4800, 20_000])
+def test_stereo_energy_kernel_equals_the_general_one_bit_for_bit(n):
+    # The registers-only stereo K-weighting kernel against the general one, state and marks included.
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal((n, 2)) * 0.3
+    sos, weights = k_weighting_sos(48_000), np.array([1.0, 1.0])
+    positions = np.sort(rng.integers(0, n + 1, size=5))
+    results = []
+    for kernel in (_weighted_energy_at, _weighted_energy_at_stereo):
+        zi, values = np.random.default_rng(0).standard_normal((2, 2, 2)) * 0.01, np.empty(5)
+        energy = kernel(x, sos, zi, weights, 1.5, positions, values)
+        results.append((energy, zi, values))
+    (e1, z1, v1), (e2, z2, v2) = results
+    assert e1 == e2 and np.array_equal(z1, z2) and np.array_equal(v1, v2)
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3])
+@pytest.mark.parametrize("block", [1000, 65536])
+def test_meter_reads_float32_as_float64(channels, block):
+    # The same blocks as float32 or float64 measure the same, bit for bit; the sample peak is exact.
+    audio = music_like(1.3, 48_000, channels, seed=channels)
+    meters = [LoudnessMeter(48_000, channels, true_peak=False) for _ in range(2)]
+    for start in range(0, len(audio), block):
+        meters[0].add(audio[start:start + block])
+        meters[1].add(audio[start:start + block].astype(np.float64))
+    (a, b) = [(m.integrated_lufs(), m.sample_peak_dbfs()) for m in meters]
+    assert a == b and a[1] == 20.0 * np.log10(np.abs(audio).max().astype(np.float64))
