@@ -11,7 +11,9 @@ analysis takes from a few windows, :func:`aeib.runtime.analysis.reference_embedd
 Both are taken while the file is decoded once (a 5-minute 48 kHz stereo WAV takes about 0.25 s to
 decode here, docs/RUNTIME.md), in the same blocks as the two separate measurements
 (:func:`aeib.runtime.render.source_loudness_lufs`, :func:`aeib.runtime.refine.long_term_spectrum_db`),
-so the numbers are the same, bit for bit (tested). Memory does not grow with the length.
+so the numbers are the same, bit for bit (tested) — except that the spectrum of a reference longer
+than :data:`~aeib.runtime.spectrum.EXCERPTS_TOTAL_S` is measured on its excerpts, as the input's is
+(:func:`~aeib.runtime.spectrum.excerpt_starts`). Memory does not grow with the length.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from aeib.dsp.loudness import LoudnessMeter
-from aeib.runtime.spectrum import LongTermSpectrum
-from aeib.runtime.windows import AudioSource, source_blocks, source_info
+from aeib.runtime.spectrum import LongTermSpectrum, excerpt_starts
+from aeib.runtime.windows import AudioSource, source_blocks, source_info, source_spectrum_db
 
 BLOCK_FRAMES = 1 << 16
 """Frames decoded at a time (the block size of the separate measurements, so results are equal)."""
@@ -52,11 +54,14 @@ def measure_reference(source: AudioSource) -> ReferenceMeasures:
     """
     info = source_info(source)
     meter = LoudnessMeter(info.sample_rate, info.channels, true_peak=False)
+    whole = excerpt_starts(info.frames, info.sample_rate) is None
     spectrum = LongTermSpectrum(info.sample_rate)
     for block in source_blocks(source, BLOCK_FRAMES):
         meter.add(block)
-        spectrum.add(block)
-    return ReferenceMeasures(meter.integrated_lufs(), spectrum.level_db(), info.sample_rate)
+        if whole:
+            spectrum.add(block)
+    level = spectrum.level_db() if whole else source_spectrum_db(source, BLOCK_FRAMES)
+    return ReferenceMeasures(meter.integrated_lufs(), level, info.sample_rate)
 
 
 __all__ = ["BLOCK_FRAMES", "ReferenceMeasures", "measure_reference"]

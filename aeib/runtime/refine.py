@@ -34,7 +34,8 @@ measured at. Chosen on the validation split, checked once on the out-of-family t
 effect is a halving of the analyzer's reference-free EQ move, and clean recordings change less.
 
 Spectra: :class:`aeib.runtime.spectrum.LongTermSpectrum` of the mono downmix, streamed block by block
-(memory does not grow with length); input and reference may have different rates.
+(memory does not grow with length; a recording longer than a minute is measured on excerpts,
+:func:`aeib.runtime.spectrum.excerpt_starts`); input and reference may have different rates.
 """
 
 from __future__ import annotations
@@ -43,8 +44,7 @@ from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
-from aeib.runtime.spectrum import LongTermSpectrum
-from aeib.runtime.windows import AudioSource, source_blocks, source_info
+from aeib.runtime.windows import AudioSource, source_info, source_spectrum_db
 
 if TYPE_CHECKING:
     from aeib.runtime.bundle import Style
@@ -91,11 +91,10 @@ def check_refine(value: object, what: str = "refine") -> float | None:
 
 
 def long_term_spectrum_db(source: AudioSource) -> tuple[np.ndarray, np.ndarray]:
-    """``(freqs_hz, level_db)`` of a file path or :class:`~aeib.runtime.windows.ArrayAudio`, streamed."""
-    spectrum = LongTermSpectrum(source_info(source).sample_rate)
-    for block in source_blocks(source, _BLOCK_FRAMES):
-        spectrum.add(block)
-    return spectrum.level_db()
+    """``(freqs_hz, level_db)`` of a file path or :class:`~aeib.runtime.windows.ArrayAudio`: streamed
+    whole, or for a recording longer than :data:`~aeib.runtime.spectrum.EXCERPTS_TOTAL_S` measured on
+    evenly spread excerpts (:func:`~aeib.runtime.windows.source_spectrum_db`)."""
+    return source_spectrum_db(source, _BLOCK_FRAMES)
 
 
 def refine_toward_reference(params: dict[str, float], input_spectrum: tuple[np.ndarray, np.ndarray],

@@ -62,6 +62,33 @@ def source_blocks(source: AudioSource, block_frames: int) -> Iterator[np.ndarray
     return source.iter_blocks(block_frames) if isinstance(source, ArrayAudio) else iter_blocks(source, block_frames)
 
 
+def source_frames(source: AudioSource, start_frame: int, n_frames: int) -> np.ndarray:
+    """``n_frames`` frames from ``start_frame`` of a file path or an :class:`ArrayAudio`, as
+    :func:`aeib.audio.read_frames`: float32[n_frames, channels], zeros outside the audio."""
+    if isinstance(source, ArrayAudio):
+        return source.read_frames(start_frame, n_frames)
+    return read_frames(source, start_frame, n_frames)
+
+
+def source_spectrum_db(source: AudioSource, block_frames: int = 1 << 16) -> tuple[np.ndarray, np.ndarray]:
+    """``(freqs_hz, level_db)``: the long-term spectrum of a file path or :class:`ArrayAudio`
+    (:class:`~aeib.runtime.spectrum.LongTermSpectrum`), streamed whole in blocks of ``block_frames``,
+    or for a long recording measured on its excerpts (:func:`~aeib.runtime.spectrum.excerpt_starts`)."""
+    from aeib.runtime.spectrum import LongTermSpectrum, excerpt_starts
+
+    info = source_info(source)
+    spectrum = LongTermSpectrum(info.sample_rate)
+    excerpts = excerpt_starts(info.frames, info.sample_rate)
+    if excerpts is None:
+        for block in source_blocks(source, block_frames):
+            spectrum.add(block)
+    else:
+        starts, length = excerpts
+        for start in starts:
+            spectrum.add(source_frames(source, int(start), length))
+    return spectrum.level_db()
+
+
 def mono_float32(block: np.ndarray) -> np.ndarray:
     """Mean of the channels of float[samples, channels] (or a copy of mono float[samples]): float32[samples].
 
@@ -131,10 +158,7 @@ def read_model_window(path: AudioSource, info: AudioInfo, start: int, frames: in
     start = max(0, int(start))
     frames = max(0, min(int(frames), info.frames - start))
     margin = int(math.ceil(MARGIN_S * info.sample_rate))
-    if isinstance(path, ArrayAudio):
-        block = path.read_frames(start - margin, frames + 2 * margin)
-    else:
-        block = read_frames(path, start - margin, frames + 2 * margin)
+    block = source_frames(path, start - margin, frames + 2 * margin)
     mono = mono_float32(block)
     if info.sample_rate == model_rate:
         return mono[margin:margin + frames]

@@ -25,3 +25,15 @@ def test_one_pass_equals_the_separate_measurements_bit_for_bit(tmp_path):
 def test_a_silent_reference_measures_minus_infinity():
     measures = measure_reference(ArrayAudio(np.zeros((48_000, 2), dtype=np.float32), 48_000))
     assert measures.loudness_lufs == -math.inf
+
+
+def test_a_long_reference_is_decoded_whole_for_loudness_and_measured_on_excerpts(tmp_path):
+    rate = 8_000
+    audio = music_like(75.0, rate, channels=2, seed=5)  # longer than EXCERPTS_TOTAL_S
+    path = tmp_path / "long.flac"
+    sf.write(path, audio, rate)
+    for source in (str(path), ArrayAudio(audio, rate)):
+        measures = measure_reference(source)
+        assert measures.loudness_lufs == source_loudness_lufs(source)
+        freqs, level = long_term_spectrum_db(source)
+        assert np.array_equal(measures.spectrum[0], freqs) and np.array_equal(measures.spectrum[1], level)
