@@ -10,6 +10,7 @@ bands (names, filter types, ranges): the schema, the TensorFlow twin, rb-dsp and
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -163,6 +164,8 @@ class ParametricEQ(Processor):
 
     name = "eq"
     specs = _band_specs()
+    _eq_values = operator.itemgetter(*(spec.name for spec in specs))  # params -> its eq.* values, in order
+    _gain_values = operator.itemgetter(*(band.gain_param for band in EQ_BANDS))
 
     def __init__(self, sample_rate: float, channels: int):
         super().__init__(sample_rate, channels)
@@ -175,13 +178,13 @@ class ParametricEQ(Processor):
 
     def _sos_for(self, params: Mapping[str, float]) -> np.ndarray:
         """Coefficients for ``params``, recomputed only when an ``eq.*`` value changes."""
-        key = tuple(params[spec.name] for spec in self.specs)
+        key: tuple[float, ...] = self._eq_values(params)
         if key != self._sos_key:
             self._sos_key, self._sos = key, eq_sos(params, self.sample_rate)
         return self._sos
 
     def process_block(self, block: np.ndarray, params: Mapping[str, float]) -> np.ndarray:
-        if not self._zi.any() and all(params[band.gain_param] == 0.0 for band in EQ_BANDS):
+        if not any(self._gain_values(params)) and not self._zi.any():
             # Every band is flat and at rest: each biquad is exactly the identity and stays at rest.
             return block
         out, self._zi = sos_filter(self._sos_for(params), block, self._zi)
