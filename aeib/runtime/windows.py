@@ -65,9 +65,9 @@ def source_blocks(source: AudioSource, block_frames: int) -> Iterator[np.ndarray
 def source_frames(source: AudioSource, start_frame: int, n_frames: int) -> np.ndarray:
     """``n_frames`` frames from ``start_frame`` of a file path or an :class:`ArrayAudio`, as
     :func:`aeib.audio.read_frames`: float32[n_frames, channels], zeros outside the audio."""
-    if isinstance(source, ArrayAudio):
-        return source.read_frames(start_frame, n_frames)
-    return read_frames(source, start_frame, n_frames)
+    frames: np.ndarray = (source.read_frames(start_frame, n_frames) if isinstance(source, ArrayAudio)
+                          else read_frames(source, start_frame, n_frames))
+    return frames
 
 
 def source_spectrum_db(source: AudioSource, block_frames: int = 1 << 16) -> tuple[np.ndarray, np.ndarray]:
