@@ -159,6 +159,7 @@ class Enhancer:
         adaptive: Let the setting follow the music over time in :meth:`enhance`.
         refine: The test-time refinement strength 0…1, toward the reference's spectrum or, reference-free,
             the style's tonal target (see :func:`enhance`).
+        dead_zone_db: The EQ's dead zone in dB (see :func:`enhance`).
         threads: Interpreter threads.
 
     Raises:
@@ -169,7 +170,8 @@ class Enhancer:
     def __init__(self, model=None, *, reference: np.ndarray | str | os.PathLike | None = None,
                  reference_sample_rate: int | None = None, style: str | None = None, strength: float = 1.0,
                  loudness: float | str | None = "auto", adaptive: bool = False, threads: int = 1,
-                 refine: float | None = None):
+                 refine: float | None = None, dead_zone_db: float | None = None):
+        from aeib.runtime.dead_zone import check_dead_zone
         from aeib.runtime.render import check_loudness
 
         if reference is not None and style is not None:
@@ -179,6 +181,7 @@ class Enhancer:
         from aeib.runtime.refine import check_refine
 
         self.refine = check_refine(refine)
+        self.dead_zone_db = check_dead_zone(dead_zone_db)
         self.style, self.adaptive = style, bool(adaptive)
         self._model_arg, self._threads = model, threads
         self._model = None
@@ -246,7 +249,8 @@ class Enhancer:
         source = ArrayAudio(block, sample_rate)
         analysis = analyze_file(self.model, source, embedding, self.adaptive)
         measures = None if analysis.silent else self._reference_measures()
-        setting = predicted_setting(self.model, analysis, source, measures, self.adaptive, self.refine)
+        setting = predicted_setting(self.model, analysis, source, measures, self.adaptive, self.refine,
+                                    dead_zone_db=self.dead_zone_db)
         plan = make_plan(setting, analysis, sample_rate, block.shape[1],
                          lambda: iter([block]), adaptive=self.adaptive, strength=self.strength,
                          loudness=self.loudness, reference=measures)
@@ -266,7 +270,7 @@ class Enhancer:
             raise ParameterError("enhance_file needs the reference as a file path")
         return enhance_file(input_path, output_path, self.model, reference=self._reference, style=self.style,
                             adaptive=self.adaptive, strength=self.strength, loudness=self.loudness,
-                            refine=self.refine, **options)
+                            refine=self.refine, dead_zone_db=self.dead_zone_db, **options)
 
     def process(self, block: np.ndarray, sample_rate: int) -> np.ndarray:
         """Enhance the next block of a stream (causal, no lookahead; see :class:`~aeib.runtime.StreamEnhancer`).
@@ -331,7 +335,7 @@ def _summary(plan, target: str) -> str:
 def enhance(audio: np.ndarray, sample_rate: int, *, reference: np.ndarray | str | os.PathLike | None = None,
             reference_sample_rate: int | None = None, style: str | None = None, strength: float = 1.0,
             loudness: float | str | None = "auto", model=None, adaptive: bool = False,
-            refine: float | None = None) -> Result:
+            refine: float | None = None, dead_zone_db: float | None = None) -> Result:
     """Repair a recording held in memory: the analyzer picks the setting, the chain applies it.
 
     Args:
@@ -349,6 +353,9 @@ def enhance(audio: np.ndarray, sample_rate: int, *, reference: np.ndarray | str 
             reference (None: :data:`aeib.runtime.refine.REFINE_STRENGTH`) or, reference-free, of the
             style's tonal target if the bundle has one (None: :data:`aeib.runtime.refine.STYLE_REFINE_STRENGTH`),
             0…1; 0: off.
+        dead_zone_db: Each EQ band's gain is moved this many dB toward 0 after the refinement, so a
+            smaller move is not made (None: :data:`aeib.runtime.dead_zone.EQ_DEAD_ZONE_DB`, 1 dB; 0: off;
+            not in adaptive mode).
 
     Returns:
         :class:`Result` (audio, setting, summary).
@@ -357,4 +364,5 @@ def enhance(audio: np.ndarray, sample_rate: int, *, reference: np.ndarray | str 
         AudioError, ParameterError, ModelError: bad audio, options or model.
     """
     return Enhancer(model, reference=reference, reference_sample_rate=reference_sample_rate, style=style,
-                    strength=strength, loudness=loudness, adaptive=adaptive, refine=refine).enhance(audio, sample_rate)
+                    strength=strength, loudness=loudness, adaptive=adaptive, refine=refine,
+                    dead_zone_db=dead_zone_db).enhance(audio, sample_rate)

@@ -95,6 +95,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="move the EQ this fraction of the way from the analyzer's setting toward the measured "
                         "match of the reference's long-term spectrum, 0-1 (default 0.25; 0 = the analyzer alone); "
                         "without --reference, toward the style's tonal target, matched within ±1 dB (default 0.5)")
+    parser.add_argument("--dead-zone", type=float, default=None, metavar="DB", dest="dead_zone",
+                        help="move each EQ band's gain this many dB toward 0 after the refinement, so smaller "
+                        "moves are not made: the analyzer's small moves are mostly guesses about a recording "
+                        "that needs nothing (default 1; 0 = off; not with --adaptive)")
     parser.add_argument("--strength", type=float, default=1.0, metavar="S",
                         help="0…1 (default 1): how far the setting moves from neutral — gains, ratio and "
                         "makeup are scaled toward their neutral values; 0.5 is gentler, 0 leaves the "
@@ -151,11 +155,13 @@ def _check_side_output(path: str | None, inputs: list[Path], what: str) -> None:
 
 def _options(args: argparse.Namespace):
     from aeib.dsp.schema import check_strength
+    from aeib.runtime.dead_zone import check_dead_zone
     from aeib.runtime.refine import check_refine
     from aeib.runtime.render import check_loudness
 
     check_strength(args.strength)  # bad --strength/--loudness: one error line before any work
     check_refine(args.refine, "--refine")
+    check_dead_zone(args.dead_zone, "--dead-zone")
     check_loudness(args.loudness)
 
     if not args.adaptive:
@@ -223,7 +229,7 @@ def _enhance_one(model, source: Path, output: Path, params_out: Path | None, plo
     from aeib.summary import measure_levels, summary_lines
 
     enhancer = Enhancer(model, reference=args.reference, style=args.style, strength=args.strength, refine=args.refine,
-                        loudness=args.loudness, adaptive=args.adaptive)
+                        loudness=args.loudness, adaptive=args.adaptive, dead_zone_db=args.dead_zone)
     result = enhancer.enhance_file(source, output, options=options, float_output=args.float_output,
                                    bitrate_kbps=args.bitrate, spectra=plot is not None or report is not None,
                                    progress=progress, warn=_warner(args.quiet))

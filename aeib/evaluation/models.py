@@ -109,17 +109,22 @@ class RuntimeModelMethod(Method):
         refine: The test-time refinement strength (as ``aeib enhance --refine``; None: the product's
             default — :data:`~aeib.runtime.refine.REFINE_STRENGTH` with a reference,
             :data:`~aeib.runtime.refine.STYLE_REFINE_STRENGTH` for a style —, 0: the analyzer alone).
+        dead_zone_db: The EQ's dead zone after the refinement (as ``aeib enhance --dead-zone``; None:
+            :data:`~aeib.runtime.dead_zone.EQ_DEAD_ZONE_DB`, 0: off).
     """
 
     kind = "model"
 
-    def __init__(self, path: Path, name: str, style: str | None = None, refine: float | None = None):
+    def __init__(self, path: Path, name: str, style: str | None = None, refine: float | None = None,
+                 dead_zone_db: float | None = None):
+        from aeib.runtime.dead_zone import EQ_DEAD_ZONE_DB
         from aeib.runtime.refine import REFINE_STRENGTH, STYLE_REFINE_STRENGTH
 
         super().__init__()
         self.path, self.name, self.style = Path(path), name, style
         default = REFINE_STRENGTH if style is None else STYLE_REFINE_STRENGTH
         self.refine = default if refine is None else float(refine)
+        self.dead_zone_db = EQ_DEAD_ZONE_DB if dead_zone_db is None else float(dead_zone_db)
         self.description = f"exported analyzer {self.path.name} via aeib.runtime (TFLite)"
         self.model = None
 
@@ -171,6 +176,11 @@ class RuntimeModelMethod(Method):
                 refined = refine_toward_style(physical, long_term_spectrum_db(source), self.style_target, rate,
                                               self.refine)
             params01 = CHAIN_SCHEMA.normalize(CHAIN_SCHEMA.to_vector(refined))
+        if self.dead_zone_db > 0.0:   # the product's dead zone (aeib.runtime.dead_zone)
+            from aeib.runtime.dead_zone import eq_dead_zone
+
+            physical = CHAIN_SCHEMA.to_dict(CHAIN_SCHEMA.denormalize(np.clip(params01.astype(np.float64), 0.0, 1.0)))
+            params01 = CHAIN_SCHEMA.normalize(CHAIN_SCHEMA.to_vector(eq_dead_zone(physical, self.dead_zone_db)))
         return _apply(example, params01, target_lufs)
 
 
@@ -200,7 +210,8 @@ def model_method(spec: str) -> Method:
         spec: ``PATH`` or ``LABEL=PATH``, optionally followed by ``#style=NAME`` (a TFLite bundle
             run reference-free towards its built-in style NAME) and/or ``#refine=S`` (its test-time
             refinement strength: toward the reference's spectrum, or with ``#style`` toward the
-            style's tonal target), e.g. ``M.json#style=board-mix#refine=0``. PATH is a ``.keras`` file, a folder
+            style's tonal target) and/or ``#dead-zone=DB`` (the EQ's dead zone after it, 0: off),
+            e.g. ``M.json#style=board-mix#refine=0``. PATH is a ``.keras`` file, a folder
             holding ``best.keras``/``last.keras`` (directly or in ``checkpoints/``), or a TFLite
             bundle's ``.json``/``.tflite``.
 
@@ -208,7 +219,7 @@ def model_method(spec: str) -> Method:
         ModelLoadError: if PATH does not exist or is none of those.
     """
     spec, *options = spec.split("#")
-    style = refine = None
+    style = refine = dead_zone = None
     for option in options:
         key, _, value = option.partition("=")
         if key == "style" and value and style is None:
@@ -221,20 +232,30 @@ def model_method(spec: str) -> Method:
                 refine = check_refine(float(value), "#refine")
             except (ValueError, ParameterError):
                 raise ModelLoadError(f"#refine={value!r}: give a number within 0–1") from None
+        elif key == "dead-zone" and value and dead_zone is None:
+            from aeib.errors import ParameterError
+            from aeib.runtime.dead_zone import check_dead_zone
+
+            try:
+                dead_zone = check_dead_zone(float(value), "#dead-zone")
+            except (ValueError, ParameterError) as exc:
+                raise ModelLoadError(f"#dead-zone={value!r}: {exc}") from None
         else:
-            raise ModelLoadError(f"unknown or repeated model option #{option!r}: #style=NAME or #refine=S is "
-                                 "understood (both may be given, each once)")
+            raise ModelLoadError(f"unknown or repeated model option #{option!r}: #style=NAME, #refine=S or "
+                                 "#dead-zone=DB is understood (each may be given once)")
     label, path = _label_and_path(spec)
     if not path.exists():
         raise ModelLoadError(f"no such model file or folder: {path}")
     keras_file = _resolve_keras(path)
     if keras_file is not None:
-        if style is not None or refine is not None:
-            raise ModelLoadError(f"{path}: #style and #refine need an exported bundle (.json/.tflite)")
+        if style is not None or refine is not None or dead_zone is not None:
+            raise ModelLoadError(f"{path}: #style, #refine and #dead-zone need an exported bundle (.json/.tflite)")
         default = f"keras:{keras_file.parent.name}/{keras_file.stem}"
         return KerasModelMethod(keras_file, label or default)
     if path.is_file() and path.suffix in (".json", ".tflite"):
-        default = f"tflite:{path.stem}" + (f"#{style}" if style else "") + (f"#refine={refine:g}" if refine is not None else "")
-        return RuntimeModelMethod(path, label or default, style, refine)
+        default = (f"tflite:{path.stem}" + (f"#{style}" if style else "")
+                   + (f"#refine={refine:g}" if refine is not None else "")
+                   + (f"#dead-zone={dead_zone:g}" if dead_zone is not None else ""))
+        return RuntimeModelMethod(path, label or default, style, refine, dead_zone)
     raise ModelLoadError(f"{path} is not a model: give a .keras file, a run folder with best.keras or "
                          "last.keras, or a TFLite bundle .json/.tflite")

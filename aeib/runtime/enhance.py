@@ -86,9 +86,11 @@ def rounded_setting(model: AnalyzerModel, params01: np.ndarray) -> dict[str, flo
 def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source: AudioSource,
                       reference: AudioSource | ReferenceMeasures | None = None, adaptive: bool = False,
                       refine: float | None = None,
-                      input_spectrum: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, float]:
+                      input_spectrum: tuple[np.ndarray, np.ndarray] | None = None,
+                      dead_zone_db: float | None = None) -> dict[str, float]:
     """The setting to run: the analyzer's, refined toward the reference's spectrum, or reference-free
-    toward the style's tonal target.
+    toward the style's tonal target, then its EQ gains through the dead zone
+    (:func:`aeib.runtime.dead_zone.eq_dead_zone`).
 
     Args:
         model: The analyzer.
@@ -103,31 +105,39 @@ def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source: Audi
             :data:`~aeib.runtime.refine.STYLE_REFINE_STRENGTH` without).
         input_spectrum: The input's :func:`~aeib.runtime.refine.long_term_spectrum_db`, if measured
             already (None: measured here when needed).
+        dead_zone_db: The EQ's dead zone in dB (None: :data:`~aeib.runtime.dead_zone.EQ_DEAD_ZONE_DB`;
+            0: off). Adaptive mode, which follows the analyzer over time, has none.
 
     Returns:
         The setting, rounded as the parameter file stores it.
     """
+    from aeib.runtime.dead_zone import EQ_DEAD_ZONE_DB, eq_dead_zone
     from aeib.runtime.refine import REFINE_STRENGTH, STYLE_REFINE_STRENGTH
 
     params = rounded_setting(model, analysis.params01)
+    if adaptive or analysis.silent:
+        return params
     default = REFINE_STRENGTH if reference is not None else STYLE_REFINE_STRENGTH
     strength = default if refine is None else float(refine)
-    if adaptive or strength == 0.0 or analysis.silent:
-        return params
-    from aeib.runtime.refine import long_term_spectrum_db, refine_toward_reference, refine_toward_style
-
     style = analysis.style
-    if reference is None and (style is None or style.spectrum is None):
-        return params   # reference-free without a tonal target (bundles before it): not refined
-    rate = source_info(source).sample_rate
-    spectrum = long_term_spectrum_db(source) if input_spectrum is None else input_spectrum
-    if reference is None:
-        assert style is not None  # checked above
-        refined = refine_toward_style(params, spectrum, style, rate, strength)
-    else:
-        measures = reference if isinstance(reference, ReferenceMeasures) else measure_reference(reference)
-        refined = refine_toward_reference(params, spectrum, measures.spectrum, rate, strength)
-    return rounded_setting(model, model.schema.normalize(model.schema.to_vector(refined)))
+    refined = params
+    if strength > 0.0 and (reference is not None or (style is not None and style.spectrum is not None)):
+        # (reference-free without a tonal target, bundles before it: not refined)
+        from aeib.runtime.refine import long_term_spectrum_db, refine_toward_reference, refine_toward_style
+
+        rate = source_info(source).sample_rate
+        spectrum = long_term_spectrum_db(source) if input_spectrum is None else input_spectrum
+        if reference is None:
+            assert style is not None  # checked above
+            refined = refine_toward_style(params, spectrum, style, rate, strength)
+        else:
+            measures = reference if isinstance(reference, ReferenceMeasures) else measure_reference(reference)
+            refined = refine_toward_reference(params, spectrum, measures.spectrum, rate, strength)
+    dead_zone = EQ_DEAD_ZONE_DB if dead_zone_db is None else float(dead_zone_db)
+    if refined is params and dead_zone == 0.0:
+        return params
+    settled = eq_dead_zone(refined, dead_zone)
+    return rounded_setting(model, model.schema.normalize(model.schema.to_vector(settled)))
 
 
 def target_embedding(model: AnalyzerModel, reference: str | os.PathLike[str] | None = None, style: str | None = None,
@@ -173,7 +183,7 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
                  options: AnalysisOptions = AnalysisOptions(), float_output: bool | None = None,
                  bitrate_kbps: int | None = None, strength: float = 1.0, loudness: Loudness = "auto",
                  spectra: bool = False, progress: bool = False, warn: WarnFn | None = None,
-                 refine: float | None = None) -> EnhanceResult:
+                 refine: float | None = None, dead_zone_db: float | None = None) -> EnhanceResult:
     """Enhance one file of any length, rate and channel count.
 
     Args:
@@ -198,6 +208,7 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
         warn: Receives one-line warnings (short input, silence, short reference).
         refine: With a reference, how far the EQ moves toward the measured spectral match, 0…1
             (None: :data:`aeib.runtime.refine.REFINE_STRENGTH`; 0: the analyzer's setting as it is).
+        dead_zone_db: The EQ's dead zone, dB (None: :data:`aeib.runtime.dead_zone.EQ_DEAD_ZONE_DB`; 0: off).
 
     Returns:
         What was done (:class:`EnhanceResult`).
@@ -234,7 +245,7 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
     elif style_spectrum is not None and not analysis.silent:
         input_spectrum = style_spectrum.result()
     measures = measuring.result() if measuring is not None and not analysis.silent else None
-    setting = predicted_setting(model, analysis, info.path, measures, adaptive, refine, input_spectrum)
+    setting = predicted_setting(model, analysis, info.path, measures, adaptive, refine, input_spectrum, dead_zone_db)
     plan = make_plan(setting, analysis, info.sample_rate, info.channels, blocks,
                      adaptive=adaptive, strength=strength, loudness=loudness, reference=measures)
     process = plan.processor()

@@ -189,7 +189,28 @@ def test_loudness_target_strength_and_params_out(make_wav, tmp_path, capsys, cac
 @pytest.mark.parametrize("flag, value, message", [("--strength", "1.5", "strength must be from 0 to 1"),
                                                   ("--strength", "nan", "strength must be from 0 to 1"),
                                                   ("--loudness", "loud", "loudness must be a level in LUFS"),
-                                                  ("--loudness", "-80", "outside -60…0 LUFS")])
+                                                  ("--loudness", "-80", "outside -60…0 LUFS"),
+                                                  ("--dead-zone", "-1", "--dead-zone must be a number of dB within 0–18"),
+                                                  ("--dead-zone", "nan", "--dead-zone must be a number of dB within 0–18"),
+                                                  ("--refine", "2", "--refine must be a number within 0–1")])
 def test_bad_strength_or_loudness_is_one_error_line(make_wav, tmp_path, capsys, cached_bundle, flag, value, message):
     line = _bad(capsys, tmp_path, "enhance", make_wav(), "-o", tmp_path / "o.wav", "--model", cached_bundle, flag, value)
     assert message in line
+
+
+def test_dead_zone_zero_keeps_the_small_eq_moves(make_wav, tmp_path, capsys, cached_bundle):
+    """--dead-zone 0 writes the setting without the dead zone; the default is it moved 1 dB toward flat."""
+    import json
+
+    from aeib.runtime.dead_zone import eq_dead_zone
+
+    src = make_wav()
+    settings = {}
+    for name, extra in (("off", ["--dead-zone", "0"]), ("default", []), ("wide", ["--dead-zone", "3"])):
+        params = tmp_path / f"{name}.json"
+        code, _, err = _run(capsys, "enhance", src, "-o", tmp_path / f"{name}.wav", "--model", cached_bundle, "-q",
+                            "--params-out", params, *extra)
+        assert code == 0, err
+        settings[name] = json.loads(params.read_text())["params"]
+    assert settings["default"] == pytest.approx(eq_dead_zone(settings["off"], 1.0), abs=2e-6)
+    assert settings["wide"] == pytest.approx(eq_dead_zone(settings["off"], 3.0), abs=2e-6)

@@ -35,7 +35,7 @@ class FakeAnalyzer:
 def test_runtime_adapter_follows_the_contract(monkeypatch, examples):
     fake = FakeAnalyzer()
     monkeypatch.setattr(aeib.runtime, "load_model", lambda path: fake)
-    method = RuntimeModelMethod("model.json", "fake", refine=0.0)   # the analyzer's own setting
+    method = RuntimeModelMethod("model.json", "fake", refine=0.0, dead_zone_db=0.0)   # the analyzer's own setting
     method.setup()
     example = examples[0]  # 1 s at 16 kHz → 8 000 samples at the model's 8 kHz: two spread windows
     output = method.run(example, Shared())
@@ -99,7 +99,7 @@ def test_reference_free_model_option(tmp_path):
     json_path = next(bundle.glob("*.json"))
     method = model_method(f"free={json_path}#style=anything")
     assert isinstance(method, RuntimeModelMethod) and method.style == "anything" and method.name == "free"
-    with pytest.raises(ModelLoadError, match="#style=NAME or #refine=S"):
+    with pytest.raises(ModelLoadError, match="#style=NAME, #refine=S or #dead-zone=DB"):
         model_method(f"{json_path}#colour=red")
     with pytest.raises(ModelLoadError, match="repeated model option"):
         model_method(f"{json_path}#style=a#style=b")
@@ -126,13 +126,15 @@ def test_the_reference_free_method_refines_as_the_product_does(examples):
     target with the product's function and default strength; ``#refine=0`` is the analyzer's own."""
     from pathlib import Path
 
+    from aeib.runtime.dead_zone import eq_dead_zone
     from aeib.runtime.refine import STYLE_REFINE_STRENGTH, long_term_spectrum_db, refine_toward_style
     from aeib.runtime.windows import ArrayAudio
 
     json_path = next((Path(__file__).resolve().parents[2] / "aeib" / "runtime" / "models").glob("*.json"))
     example = examples[0]
-    toned, plain = (model_method(f"{json_path}#style=board-mix{extra}") for extra in ("", "#refine=0"))
-    for method in (toned, plain):
+    toned, plain, settled = (model_method(f"{json_path}#style=board-mix{extra}")
+                             for extra in ("#dead-zone=0", "#refine=0#dead-zone=0", ""))
+    for method in (toned, plain, settled):
         method.setup()
     analyzer = plain.run(example, Shared()).params
     expected = refine_toward_style(analyzer, long_term_spectrum_db(ArrayAudio(example.input, example.sample_rate)),
@@ -140,3 +142,19 @@ def test_the_reference_free_method_refines_as_the_product_does(examples):
     got = toned.run(example, Shared()).params
     assert got != analyzer
     assert got == pytest.approx(expected, abs=1e-6)
+    # by default the EQ's dead zone settles the refined setting last, as in the product
+    assert settled.run(example, Shared()).params == pytest.approx(eq_dead_zone(got), abs=1e-6)
+
+
+def test_the_dead_zone_option():
+    from pathlib import Path
+
+    from aeib.evaluation.models import ModelLoadError, model_method
+    from aeib.runtime.dead_zone import EQ_DEAD_ZONE_DB
+
+    json_path = next((Path(__file__).resolve().parents[2] / "aeib" / "runtime" / "models").glob("*.json"))
+    assert model_method(str(json_path)).dead_zone_db == EQ_DEAD_ZONE_DB
+    method = model_method(f"{json_path}#dead-zone=0#style=board-mix")
+    assert (method.dead_zone_db, method.style) == (0.0, "board-mix") and method.name.endswith("#dead-zone=0")
+    with pytest.raises(ModelLoadError, match="#dead-zone='-2': #dead-zone must be a number of dB within 0–18"):
+        model_method(f"{json_path}#dead-zone=-2")

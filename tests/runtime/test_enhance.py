@@ -7,6 +7,7 @@ from aeib.errors import AudioError, OutputError, ParameterError
 from aeib.runtime import enhance as enhance_module
 from aeib.runtime import enhance_file
 from aeib.runtime.analysis import FileAnalysis
+from aeib.runtime.dead_zone import EQ_DEAD_ZONE_DB, eq_dead_zone
 from tests.conftest import music_like
 
 
@@ -34,8 +35,8 @@ def test_fixed_mode_is_the_chain_with_the_predicted_setting(model, tmp_path, rat
     assert out_rate == rate and out.shape == audio.shape and result.mode == "fixed"
     assert result.target == "style clean-live-mix" and result.output == tmp_path / "out.wav"
     np.testing.assert_array_equal(out, _chain(audio, rate, result))
-    # The setting is the median prediction, rounded as a parameter file stores it.
-    expected = CHAIN_SCHEMA.to_dict(CHAIN_SCHEMA.denormalize(result.analysis.params01))
+    # The setting is the median prediction through the EQ's dead zone, rounded as a parameter file stores it.
+    expected = eq_dead_zone(CHAIN_SCHEMA.to_dict(CHAIN_SCHEMA.denormalize(result.analysis.params01)))
     assert result.params == pytest.approx(expected, abs=1e-6)
 
 
@@ -166,21 +167,39 @@ def test_reference_free_a_styles_tonal_target_refines_the_setting(bundle_path, t
 
     audio = music_like(3.0, 24_000, 1, seed=7)
     src = _write(tmp_path, audio, 24_000)
-    plain = enhance_file(src, tmp_path / "plain.wav", load_model(bundle_path), style="bright")
+    plain = enhance_file(src, tmp_path / "plain.wav", load_model(bundle_path), style="bright", dead_zone_db=0.0)
     freqs = np.geomspace(20.0, 12_000.0, 40)
     data = json.loads(bundle_path.read_text())
     data["styles"]["bright"]["spectrum"] = {"freqs_hz": freqs.tolist(),
                                             "level_db": (-30.0 + 12.0 * np.log2(freqs / 1000.0)).tolist()}
     bundle_path.write_text(json.dumps(data))
     model = load_model(bundle_path)
-    toned = enhance_file(src, tmp_path / "toned.wav", model, style="bright")
+    toned = enhance_file(src, tmp_path / "toned.wav", model, style="bright", dead_zone_db=0.0)
     assert toned.analysis.style is model.style("bright")
     expected = refine_toward_style(plain.params, long_term_spectrum_db(src), model.style("bright"), 24_000,
                                    STYLE_REFINE_STRENGTH)
     assert toned.params == enhance_module.rounded_setting(model, model.schema.normalize(model.schema.to_vector(expected)))
     assert toned.params != plain.params
     assert all(toned.params[k] == plain.params[k] for k in plain.params if not k.endswith("gain_db"))
-    assert enhance_file(src, tmp_path / "off.wav", model, style="bright", refine=0.0).params == plain.params
+    assert enhance_file(src, tmp_path / "off.wav", model, style="bright", refine=0.0,
+                        dead_zone_db=0.0).params == plain.params
     adaptive = enhance_file(src, tmp_path / "adaptive.wav", model, style="bright", adaptive=True)
     assert adaptive.params == enhance_file(src, tmp_path / "adaptive0.wav", model, style="bright", adaptive=True,
                                            refine=0.0).params
+
+
+@pytest.mark.parametrize("options", [{}, {"style": "bright"}, {"refine": 0.0}, {"reference": "ref"}])
+def test_the_eq_dead_zone_settles_the_setting_last(model, tmp_path, options):
+    """The setting run is the one without the dead zone with each EQ gain moved 1 dB (or the
+    ``dead_zone_db`` asked for) toward 0, rounded; nothing else changes; adaptive runs have none."""
+    audio = music_like(3.0, 48_000, 2, seed=3)
+    src = _write(tmp_path, audio, 48_000)
+    if options.get("reference"):
+        options = {"reference": _write(tmp_path, music_like(3.0, 44_100, 1, seed=9) * 0.2, 44_100, name="ref.wav")}
+    raw = enhance_file(src, tmp_path / "raw.wav", model, dead_zone_db=0.0, **options).params
+    for dead_zone_db, expected_db in ((None, EQ_DEAD_ZONE_DB), (2.5, 2.5)):
+        settled = enhance_file(src, tmp_path / "settled.wav", model, dead_zone_db=dead_zone_db, **options).params
+        assert settled == pytest.approx(eq_dead_zone(raw, expected_db), abs=2e-6)
+    adaptive = [enhance_file(src, tmp_path / f"adaptive{d}.wav", model, adaptive=True, dead_zone_db=d, **options).params
+                for d in (0.0, 3.0)]
+    assert adaptive[0] == adaptive[1]
