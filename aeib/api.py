@@ -354,8 +354,8 @@ def enhance(audio: np.ndarray, sample_rate: int, *, reference: np.ndarray | str 
             style's tonal target if the bundle has one (None: :data:`aeib.runtime.refine.STYLE_REFINE_STRENGTH`),
             0…1; 0: off.
         dead_zone_db: Each EQ band's gain is moved this many dB toward 0 after the refinement, so a
-            smaller move is not made (None: :data:`aeib.runtime.dead_zone.EQ_DEAD_ZONE_DB`, 1 dB; 0: off;
-            not in adaptive mode).
+            smaller move is not made (None: 1 dB reference-free, off with a reference,
+            :func:`aeib.runtime.dead_zone.default_dead_zone_db`; 0: off; not in adaptive mode).
 
     Returns:
         :class:`Result` (audio, setting, summary).

@@ -98,7 +98,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--dead-zone", type=float, default=None, metavar="DB", dest="dead_zone",
                         help="move each EQ band's gain this many dB toward 0 after the refinement, so smaller "
                         "moves are not made: the analyzer's small moves are mostly guesses about a recording "
-                        "that needs nothing (default 1; 0 = off; not with --adaptive)")
+                        "that needs nothing (default 1 without --reference, 0 = off with one; not with --adaptive)")
     parser.add_argument("--strength", type=float, default=1.0, metavar="S",
                         help="0…1 (default 1): how far the setting moves from neutral — gains, ratio and "
                         "makeup are scaled toward their neutral values; 0.5 is gentler, 0 leaves the "

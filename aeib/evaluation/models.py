@@ -110,21 +110,21 @@ class RuntimeModelMethod(Method):
             default — :data:`~aeib.runtime.refine.REFINE_STRENGTH` with a reference,
             :data:`~aeib.runtime.refine.STYLE_REFINE_STRENGTH` for a style —, 0: the analyzer alone).
         dead_zone_db: The EQ's dead zone after the refinement (as ``aeib enhance --dead-zone``; None:
-            :data:`~aeib.runtime.dead_zone.EQ_DEAD_ZONE_DB`, 0: off).
+            the product's default, :func:`~aeib.runtime.dead_zone.default_dead_zone_db`; 0: off).
     """
 
     kind = "model"
 
     def __init__(self, path: Path, name: str, style: str | None = None, refine: float | None = None,
                  dead_zone_db: float | None = None):
-        from aeib.runtime.dead_zone import EQ_DEAD_ZONE_DB
+        from aeib.runtime.dead_zone import default_dead_zone_db
         from aeib.runtime.refine import REFINE_STRENGTH, STYLE_REFINE_STRENGTH
 
         super().__init__()
         self.path, self.name, self.style = Path(path), name, style
         default = REFINE_STRENGTH if style is None else STYLE_REFINE_STRENGTH
         self.refine = default if refine is None else float(refine)
-        self.dead_zone_db = EQ_DEAD_ZONE_DB if dead_zone_db is None else float(dead_zone_db)
+        self.dead_zone_db = default_dead_zone_db(style is None) if dead_zone_db is None else float(dead_zone_db)
         self.description = f"exported analyzer {self.path.name} via aeib.runtime (TFLite)"
         self.model = None
 

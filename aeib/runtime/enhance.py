@@ -105,13 +105,14 @@ def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source: Audi
             :data:`~aeib.runtime.refine.STYLE_REFINE_STRENGTH` without).
         input_spectrum: The input's :func:`~aeib.runtime.refine.long_term_spectrum_db`, if measured
             already (None: measured here when needed).
-        dead_zone_db: The EQ's dead zone in dB (None: :data:`~aeib.runtime.dead_zone.EQ_DEAD_ZONE_DB`;
-            0: off). Adaptive mode, which follows the analyzer over time, has none.
+        dead_zone_db: The EQ's dead zone in dB (None: :func:`~aeib.runtime.dead_zone.default_dead_zone_db`,
+            1 dB reference-free, off with a reference; 0: off). Adaptive mode, which follows the
+            analyzer over time, has none.
 
     Returns:
         The setting, rounded as the parameter file stores it.
     """
-    from aeib.runtime.dead_zone import EQ_DEAD_ZONE_DB, eq_dead_zone
+    from aeib.runtime.dead_zone import default_dead_zone_db, eq_dead_zone
     from aeib.runtime.refine import REFINE_STRENGTH, STYLE_REFINE_STRENGTH
 
     params = rounded_setting(model, analysis.params01)
@@ -133,7 +134,7 @@ def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source: Audi
         else:
             measures = reference if isinstance(reference, ReferenceMeasures) else measure_reference(reference)
             refined = refine_toward_reference(params, spectrum, measures.spectrum, rate, strength)
-    dead_zone = EQ_DEAD_ZONE_DB if dead_zone_db is None else float(dead_zone_db)
+    dead_zone = default_dead_zone_db(reference is not None) if dead_zone_db is None else float(dead_zone_db)
     if refined is params and dead_zone == 0.0:
         return params
     settled = eq_dead_zone(refined, dead_zone)
@@ -208,7 +209,8 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
         warn: Receives one-line warnings (short input, silence, short reference).
         refine: With a reference, how far the EQ moves toward the measured spectral match, 0…1
             (None: :data:`aeib.runtime.refine.REFINE_STRENGTH`; 0: the analyzer's setting as it is).
-        dead_zone_db: The EQ's dead zone, dB (None: :data:`aeib.runtime.dead_zone.EQ_DEAD_ZONE_DB`; 0: off).
+        dead_zone_db: The EQ's dead zone, dB (None: 1 dB reference-free, off with a reference,
+            :func:`aeib.runtime.dead_zone.default_dead_zone_db`; 0: off).
 
     Returns:
         What was done (:class:`EnhanceResult`).

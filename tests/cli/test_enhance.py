@@ -199,7 +199,8 @@ def test_bad_strength_or_loudness_is_one_error_line(make_wav, tmp_path, capsys, 
 
 
 def test_dead_zone_zero_keeps_the_small_eq_moves(make_wav, tmp_path, capsys, cached_bundle):
-    """--dead-zone 0 writes the setting without the dead zone; the default is it moved 1 dB toward flat."""
+    """--dead-zone 0 writes the setting without the dead zone; the default (reference-free) is it moved
+    1 dB toward flat."""
     import json
 
     from aeib.runtime.dead_zone import eq_dead_zone

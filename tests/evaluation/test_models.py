@@ -143,17 +143,16 @@ def test_the_reference_free_method_refines_as_the_product_does(examples):
     assert got != analyzer
     assert got == pytest.approx(expected, abs=1e-6)
     # by default the EQ's dead zone settles the refined setting last, as in the product
-    assert settled.run(example, Shared()).params == pytest.approx(eq_dead_zone(got), abs=1e-6)
+    assert settled.run(example, Shared()).params == pytest.approx(eq_dead_zone(got, 1.0), abs=1e-6)
 
 
 def test_the_dead_zone_option():
     from pathlib import Path
 
     from aeib.evaluation.models import ModelLoadError, model_method
-    from aeib.runtime.dead_zone import EQ_DEAD_ZONE_DB
-
     json_path = next((Path(__file__).resolve().parents[2] / "aeib" / "runtime" / "models").glob("*.json"))
-    assert model_method(str(json_path)).dead_zone_db == EQ_DEAD_ZONE_DB
+    assert model_method(str(json_path)).dead_zone_db == 0.0  # with a reference: off
+    assert model_method(f"{json_path}#style=board-mix").dead_zone_db == 1.0
     method = model_method(f"{json_path}#dead-zone=0#style=board-mix")
     assert (method.dead_zone_db, method.style) == (0.0, "board-mix") and method.name.endswith("#dead-zone=0")
     with pytest.raises(ModelLoadError, match="#dead-zone='-2': #dead-zone must be a number of dB within 0–18"):

@@ -3,7 +3,7 @@ import pytest
 from aeib.dsp import CHAIN_SCHEMA
 from aeib.dsp.eq import EQ_BANDS
 from aeib.errors import ParameterError
-from aeib.runtime.dead_zone import EQ_DEAD_ZONE_DB, MAX_DEAD_ZONE_DB, check_dead_zone, eq_dead_zone
+from aeib.runtime.dead_zone import MAX_DEAD_ZONE_DB, check_dead_zone, default_dead_zone_db, eq_dead_zone
 
 GAINS_DB = (-3.0, -0.5, 0.0, 0.7, 1.0, 4.25)
 
@@ -30,10 +30,9 @@ def test_each_eq_gain_moves_toward_flat_and_stops_there(dead_zone_db, expected):
     assert params == setting()
 
 
-def test_zero_is_off_and_the_default_is_one_db():
+def test_zero_is_off_and_the_default_is_one_db_reference_free_only():
     assert eq_dead_zone(setting(), 0.0) == setting()
-    assert EQ_DEAD_ZONE_DB == 1.0
-    assert eq_dead_zone(setting()) == eq_dead_zone(setting(), 1.0)
+    assert default_dead_zone_db(with_reference=False) == 1.0 and default_dead_zone_db(with_reference=True) == 0.0
 
 
 def test_a_settled_setting_is_inside_the_schema():

@@ -7,7 +7,7 @@ from aeib.errors import AudioError, OutputError, ParameterError
 from aeib.runtime import enhance as enhance_module
 from aeib.runtime import enhance_file
 from aeib.runtime.analysis import FileAnalysis
-from aeib.runtime.dead_zone import EQ_DEAD_ZONE_DB, eq_dead_zone
+from aeib.runtime.dead_zone import default_dead_zone_db, eq_dead_zone
 from tests.conftest import music_like
 
 
@@ -36,7 +36,7 @@ def test_fixed_mode_is_the_chain_with_the_predicted_setting(model, tmp_path, rat
     assert result.target == "style clean-live-mix" and result.output == tmp_path / "out.wav"
     np.testing.assert_array_equal(out, _chain(audio, rate, result))
     # The setting is the median prediction through the EQ's dead zone, rounded as a parameter file stores it.
-    expected = eq_dead_zone(CHAIN_SCHEMA.to_dict(CHAIN_SCHEMA.denormalize(result.analysis.params01)))
+    expected = eq_dead_zone(CHAIN_SCHEMA.to_dict(CHAIN_SCHEMA.denormalize(result.analysis.params01)), 1.0)
     assert result.params == pytest.approx(expected, abs=1e-6)
 
 
@@ -190,14 +190,17 @@ def test_reference_free_a_styles_tonal_target_refines_the_setting(bundle_path, t
 
 @pytest.mark.parametrize("options", [{}, {"style": "bright"}, {"refine": 0.0}, {"reference": "ref"}])
 def test_the_eq_dead_zone_settles_the_setting_last(model, tmp_path, options):
-    """The setting run is the one without the dead zone with each EQ gain moved 1 dB (or the
-    ``dead_zone_db`` asked for) toward 0, rounded; nothing else changes; adaptive runs have none."""
+    """The setting run is the one without the dead zone with each EQ gain moved the default (1 dB
+    reference-free, none with a reference) or the ``dead_zone_db`` asked for toward 0, rounded; nothing
+    else changes; adaptive runs have none."""
     audio = music_like(3.0, 48_000, 2, seed=3)
     src = _write(tmp_path, audio, 48_000)
     if options.get("reference"):
         options = {"reference": _write(tmp_path, music_like(3.0, 44_100, 1, seed=9) * 0.2, 44_100, name="ref.wav")}
     raw = enhance_file(src, tmp_path / "raw.wav", model, dead_zone_db=0.0, **options).params
-    for dead_zone_db, expected_db in ((None, EQ_DEAD_ZONE_DB), (2.5, 2.5)):
+    default_db = 0.0 if options.get("reference") else 1.0
+    assert default_db == default_dead_zone_db("reference" in options)
+    for dead_zone_db, expected_db in ((None, default_db), (2.5, 2.5)):
         settled = enhance_file(src, tmp_path / "settled.wav", model, dead_zone_db=dead_zone_db, **options).params
         assert settled == pytest.approx(eq_dead_zone(raw, expected_db), abs=2e-6)
     adaptive = [enhance_file(src, tmp_path / f"adaptive{d}.wav", model, adaptive=True, dead_zone_db=d, **options).params
