@@ -31,6 +31,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from aeib.dsp import ChainProcessor
+from aeib.dsp.limiter import CEILING_DBFS
 from aeib.dsp.loudness import DEFAULT_TARGET_LUFS, LoudnessMeter, gain_to_target_db
 from aeib.dsp.schema import check_strength
 from aeib.errors import ParameterError
@@ -51,6 +52,12 @@ ADAPTIVE_BLOCK_S = 0.02
 """Adaptive mode: the trajectory is read every this many seconds (20 ms sub-blocks); between two
 readings the setting glides in steps of at most :data:`~aeib.runtime.glide.MAX_STEP01`."""
 MEASURE_BLOCK_FRAMES = 1 << 16
+LIMITER_CORRECTION_DB = 3.0
+"""When the loudness gain pushes the sample peak more than this many dB above the safety limiter's
+ceiling, the limiter costs loudness (up to 1.4 LU on the out-of-family test set, reference-free):
+one more pass measures the limited output and the gain is raised by the shortfall once, within the
+true-peak rule (:func:`~aeib.dsp.loudness.gain_to_target_db`). Below it the limiter cost at most
+0.37 LU there (docs/RUNTIME.md)."""
 
 Loudness = float | str | None
 
@@ -229,15 +236,45 @@ def make_plan(params: dict[str, float], analysis: FileAnalysis, sample_rate: int
         target = input_meter.integrated_lufs()
     assert target is not None  # "keep" has just measured it
     measured = output_meter.integrated_lufs()
-    gain = gain_to_target_db(measured, output_meter.true_peak_bound_dbtp(), target)
-    if gain != gain_to_target_db(measured, output_meter.sample_peak_dbfs(), target):
-        # The true peak lies between the sample peak and that bound, and the rule's answer differs
-        # between the two ends: the ceiling may hold the boost back, so measure the true peak.
-        gain = gain_to_target_db(measured, _true_peak_dbtp(plan, blocks), target)
+    sample_peak = output_meter.sample_peak_dbfs()
+    true_peak: list[float] = []  # measured once, if the rule needs it
+
+    def rule(goal_lufs: float) -> float:
+        gain_db = gain_to_target_db(measured, true_peak[0] if true_peak else output_meter.true_peak_bound_dbtp(),
+                                    goal_lufs)
+        if not true_peak and gain_db != gain_to_target_db(measured, sample_peak, goal_lufs):
+            # The true peak lies between the sample peak and that bound, and the rule's answer differs
+            # between the two ends: the ceiling may hold the boost back, so measure the true peak.
+            true_peak.append(_true_peak_dbtp(plan, blocks))
+            gain_db = gain_to_target_db(measured, true_peak[0], goal_lufs)
+        return gain_db
 
     def finite(value: float) -> float | None:
         return value if math.isfinite(value) else None
 
-    plan.setting = rounded_setting(Setting(params, strength, LoudnessGain(gain, how, finite(target), finite(measured))))
+    def with_gain(gain_db: float) -> Setting:
+        return rounded_setting(Setting(params, strength, LoudnessGain(gain_db, how, finite(target), finite(measured))))
+
+    gain = rule(target)
+    plan.setting = with_gain(gain)
+    # Room for more: the ceiling does not hold the boost back already (with the true peak if measured).
+    room = gain_to_target_db(measured, true_peak[0] if true_peak else sample_peak,
+                             target + LIMITER_CORRECTION_DB) > gain
+    if room and sample_peak + gain > CEILING_DBFS + LIMITER_CORRECTION_DB:
+        # The safety limiter will take the peaks down by several dB, and the loudness with them:
+        # measure the limited output once and ask the rule for the shortfall too.
+        shortfall = target - _output_loudness_lufs(plan, blocks)
+        if math.isfinite(shortfall) and shortfall > 0.0:
+            plan.setting = with_gain(rule(target + shortfall))
     return plan
+
+
+def _output_loudness_lufs(plan: Plan, blocks: Callable[[], Iterable[np.ndarray]]) -> float:
+    """Integrated loudness (LUFS) of the plan's whole output, loudness stage and limiter included (one more pass)."""
+    process = plan.processor()
+    meter = LoudnessMeter(plan.sample_rate, plan.channels, true_peak=False)
+    with BlockSink(meter.add) as sink:  # type: ignore[arg-type]
+        for block in prefetched(blocks()):
+            sink.put(process(block))
+    return meter.integrated_lufs()
 

@@ -1,5 +1,6 @@
 """The loudness measurement of :func:`aeib.runtime.render.make_plan`: the true peak only when it matters."""
 
+import math
 import types
 
 import numpy as np
@@ -55,3 +56,39 @@ def test_a_boost_held_back_by_the_ceiling_measures_the_true_peak():
     meter = LoudnessMeter(RATE, 2).add(audio)
     held_by_sample_peak = gain_to_target_db(meter.integrated_lufs(), meter.sample_peak_dbfs(), 0.0)
     assert 0 < gain < held_by_sample_peak - 1.0  # the true peak, 3 dB above the samples, held it back
+
+
+def _tone_with_clicks(click):
+    """A quiet 1 kHz tone (about −26 LUFS) with a one-sample click every 100 ms."""
+    tone = 0.05 * np.sin(2 * np.pi * 1000 * np.arange(3 * RATE) / RATE)
+    tone[::4800] = click
+    return np.stack([tone, tone], axis=1)
+
+
+def _output_lufs(audio, target, monkeypatch=None, correction_db=None):
+    from aeib.runtime import render
+
+    if correction_db is not None:
+        monkeypatch.setattr(render, "LIMITER_CORRECTION_DB", correction_db)
+    calls = []
+    plan = make_plan(CHAIN_SCHEMA.defaults(), types.SimpleNamespace(silent=False), RATE, 2,
+                     _counting_blocks(audio, calls), loudness=target)
+    out = plan.processor()(audio)
+    return LoudnessMeter(RATE, 2, true_peak=False).add(out).integrated_lufs(), plan.setting.loudness.gain_db, len(calls)
+
+
+def test_the_limiters_loudness_loss_is_measured_and_made_up_once(monkeypatch):
+    """Clicks 6 dB over the limiter's ceiling after the boost: its release costs 1.6 LU; one more pass
+    measures the limited output and raises the gain by the shortfall, landing within 0.5 LU."""
+    audio = _tone_with_clicks(0.5)
+    uncorrected, plain_gain, _ = _output_lufs(audio, -16.0, monkeypatch, correction_db=math.inf)
+    assert uncorrected < -17.0
+    monkeypatch.undo()
+    corrected, gain, passes = _output_lufs(audio, -16.0)
+    assert abs(corrected + 16.0) < 0.5 and gain > plain_gain + 1.0
+    assert passes == 3  # measuring, the true peak (the raised gain nears the ceiling rule), the limited output
+
+
+def test_a_limiter_that_barely_acts_costs_no_extra_pass():
+    out_lufs, _, passes = _output_lufs(_tone_with_clicks(0.3), -16.0)
+    assert passes == 1 and abs(out_lufs + 16.0) < 0.05
