@@ -12,8 +12,8 @@ used (physical units), which the settings comparison uses. The trained models ar
 
 Every method that uses the project's chain (``rb-dsp``, ``oracle``, the models) runs it as the product
 does with a reference (:func:`chain_output`): EQ → compressor → the measured loudness stage aimed at
-the *reference's* integrated loudness (:mod:`aeib.dsp.loudness`, −1 dBTP boost ceiling) → safety
-limiter — as Matchering matches the reference's level, so level is compared on equal terms.
+the *reference's* integrated loudness (the product's :func:`aeib.runtime.render.make_plan`: −1 dBTP
+boost ceiling with the limiter's headroom, the limiter's loudness loss made up) → safety limiter — as Matchering matches the reference's level, so level is compared on equal terms.
 * ``matchering`` — the Matchering 2 library (optional, ``pip install 'aeib[eval]'``) on the same
   input and reference, run on temporary 44.1 kHz stereo float WAV files (its required format) with
   its default limiter, the result converted back to mono at the evaluation rate. Not installed: the
@@ -28,6 +28,7 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import soundfile as sf
@@ -35,9 +36,12 @@ import soundfile as sf
 from aeib.audio import resample, to_mono
 from aeib.baselines.oracle import OracleConfig, oracle_params
 from aeib.baselines.rule_based import rule_based_params
-from aeib.dsp import CHAIN_SCHEMA, process
-from aeib.dsp.loudness import integrated_loudness_lufs, loudness_gain_db
+from aeib.dsp import CHAIN_SCHEMA
+from aeib.dsp.loudness import integrated_loudness_lufs
 from aeib.evaluation.datasets import EvalExample
+
+if TYPE_CHECKING:
+    from aeib.runtime.analysis import FileAnalysis
 
 BASELINES = ("input", "rb-dsp", "matchering", "oracle")
 """Baseline names in report order."""
@@ -84,6 +88,16 @@ class Shared:
         return self.rb_dsp_params
 
 
+class _Audible:
+    """What :func:`~aeib.runtime.render.make_plan` asks of an analysis: the clip is not silent (a
+    silent one measures no loudness, and the stage leaves it at 0 dB)."""
+
+    silent = False
+
+
+_AUDIBLE = _Audible()
+
+
 def chain_output(example: EvalExample, params, target_lufs: float | None = None) -> np.ndarray:
     """The product chain on ``example.input`` with the loudness stage aimed at the reference's loudness.
 
@@ -96,12 +110,18 @@ def chain_output(example: EvalExample, params, target_lufs: float | None = None)
     Returns:
         float32[samples], the input's length.
     """
+    from aeib.runtime.render import make_plan
+
     rate = example.sample_rate
-    before_stage = process(example.input, rate, params, limiter=False)
     if target_lufs is None:
         target_lufs = integrated_loudness_lufs(example.reference, rate)
-    gain = loudness_gain_db(before_stage, rate, target_lufs)
-    return process(example.input, rate, params, loudness_gain_db=gain).astype(np.float32)
+    signal = np.asarray(example.input, dtype=np.float64)[:, None]
+    # The product's own loudness stage (aeib.runtime.render.make_plan): the measured gain, the true-peak
+    # rule and the limiter's loudness made up when it takes the peaks down by several dB.
+    plan = make_plan(CHAIN_SCHEMA.to_dict(CHAIN_SCHEMA.to_vector(params)), cast("FileAnalysis", _AUDIBLE), rate, 1,
+                     lambda: iter([signal]), loudness=target_lufs)
+    out: np.ndarray = plan.processor()(signal)[:, 0].astype(np.float32)
+    return out
 
 
 class Method:
