@@ -57,7 +57,7 @@ LIMITER_CORRECTION_DB = 3.0
 ceiling, the limiter costs loudness (up to 1.4 LU on the out-of-family test set, reference-free):
 one more pass measures the limited output and the gain is raised by the shortfall once, within the
 true-peak rule (:func:`~aeib.dsp.loudness.gain_to_target_db`). Below it the limiter cost at most
-0.37 LU there (docs/RUNTIME.md)."""
+0.37 LU there (``scripts/limiter_loudness_loss.py``, docs/TRAINING.md "Do no harm")."""
 
 Loudness = float | str | None
 
