@@ -6,9 +6,7 @@ takes to enhance, so every cascade (any number of sections) runs here.
 A cascade filtered section after section is limited by each section's feedback latency. For the
 six-section EQ this module instead runs the sections as a pipeline: at time step ``k`` section
 ``s`` processes sample ``k − s``, so the six recursions are independent within a step and the CPU
-overlaps them; the channels go through two at a time, two pipelines in one loop (twelve
-independent recursions per step). The arithmetic per sample and section is exactly sosfilt's, so
-results are identical.
+overlaps them. The arithmetic per sample and section is exactly sosfilt's, so results are identical.
 """
 
 from __future__ import annotations
@@ -27,85 +25,50 @@ def biquad_step(v: float, sos: np.ndarray, s: int, z0: float, z1: float) -> tupl
     return y, sos[s, 1] * v - sos[s, 4] * y + z1, sos[s, 2] * v - sos[s, 5] * y
 
 
-@numba.njit(nogil=True, inline="always")
-def _section(run: bool, v: float, sos: np.ndarray, s: int, z0: float, z1: float,
-             idle: float) -> tuple[float, float, float]:
-    """:func:`biquad_step` if ``run``, else ``(idle, z0, z1)``: the section waits, memories untouched."""
-    return biquad_step(v, sos, s, z0, z1) if run else (idle, z0, z1)
-
-
-@numba.njit(nogil=True, inline="always")
-def _pipeline_step(v: float, sos: np.ndarray, z: tuple[float, ...], p: tuple[float, ...], first: int,
-                   last: int) -> tuple[float, tuple[float, ...], tuple[float, ...]]:
-    """One time step of one channel's six-section pipeline; only sections ``first…last`` run.
-
-    Section 0 takes ``v``, section ``s`` the output ``p[s - 1]`` of section ``s - 1`` one step earlier.
-    ``z``: the 12 memories (z0, z1 of each section). Returns section 5's output, ``z`` and ``p`` after it.
-    """
-    y0, a0, b0 = _section(first <= 0, v, sos, 0, z[0], z[1], p[0])
-    y1, a1, b1 = _section(first <= 1 <= last, p[0], sos, 1, z[2], z[3], p[1])
-    y2, a2, b2 = _section(first <= 2 <= last, p[1], sos, 2, z[4], z[5], p[2])
-    y3, a3, b3 = _section(first <= 3 <= last, p[2], sos, 3, z[6], z[7], p[3])
-    y4, a4, b4 = _section(first <= 4 <= last, p[3], sos, 4, z[8], z[9], p[4])
-    y5, a5, b5 = _section(last >= 5, p[4], sos, 5, z[10], z[11], 0.0)
-    return y5, (a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5), (y0, y1, y2, y3, y4)
-
-
-@numba.njit(nogil=True, inline="always")
-def _memories(zi: np.ndarray, c: int) -> tuple[float, ...]:
-    """Channel ``c``'s memories of float64[6, channels, 2] as the 12-tuple of :func:`_pipeline_step`."""
-    return (zi[0, c, 0], zi[0, c, 1], zi[1, c, 0], zi[1, c, 1], zi[2, c, 0], zi[2, c, 1],
-            zi[3, c, 0], zi[3, c, 1], zi[4, c, 0], zi[4, c, 1], zi[5, c, 0], zi[5, c, 1])
-
-
-@numba.njit(nogil=True, inline="always")
-def _store_memories(zi: np.ndarray, c: int, z: tuple[float, ...]) -> None:
-    """Write the 12-tuple ``z`` back as channel ``c``'s memories."""
-    for s in range(PIPELINED_SECTIONS):
-        zi[s, c, 0], zi[s, c, 1] = z[2 * s], z[2 * s + 1]
-
-
-@numba.njit(nogil=True)
-def _pipeline(x: np.ndarray, sos: np.ndarray, zi: np.ndarray, out: np.ndarray, c: int, pair: bool) -> None:
-    """Channel ``c`` (and ``c + 1`` if ``pair``: two independent pipelines in one loop, twelve
-    recursions per step for the CPU to overlap) through the six-section pipeline."""
-    n = x.shape[0]
-    d = c + 1 if pair else c
-    zl, zr = _memories(zi, c), _memories(zi, d)
-    pl: tuple[float, ...] = (0.0, 0.0, 0.0, 0.0, 0.0)
-    pr = pl
-    for k in range(n + 5):
-        if 5 <= k < n:  # steady state: every section busy, no branches below
-            yl, zl, pl = _pipeline_step(x[k, c], sos, zl, pl, 0, 5)
-            out[k - 5, c] = yl
-            if pair:
-                yr, zr, pr = _pipeline_step(x[k, d], sos, zr, pr, 0, 5)
-                out[k - 5, d] = yr
-        else:  # filling or draining the pipeline: section s works on sample k - s if it exists
-            first, last = max(0, k - n + 1), min(5, k)
-            yl, zl, pl = _pipeline_step(x[k, c] if k < n else 0.0, sos, zl, pl, first, last)
-            if pair:
-                yr, zr, pr = _pipeline_step(x[k, d] if k < n else 0.0, sos, zr, pr, first, last)
-            if last == 5:
-                out[k - 5, c] = yl
-                if pair:
-                    out[k - 5, d] = yr
-    _store_memories(zi, c, zl)
-    if pair:
-        _store_memories(zi, d, zr)
-
-
 @numba.njit(cache=True, nogil=True)
 def _cascade6(x: np.ndarray, sos: np.ndarray, zi: np.ndarray, out: np.ndarray) -> None:
-    """Six-section cascade over x: float64[samples, channels]; updates zi[6, channels, 2] in place.
-
-    Channels go through in pairs (a stereo block in one loop), an odd last one alone.
-    """
-    channels = x.shape[1]
-    for c in range(0, channels - 1, 2):
-        _pipeline(x, sos, zi, out, c, True)
-    if channels % 2:
-        _pipeline(x, sos, zi, out, channels - 1, False)
+    """Six-section cascade over x: float64[samples, channels]; updates zi[6, channels, 2] in place."""
+    n = x.shape[0]
+    for c in range(x.shape[1]):
+        z00, z01 = zi[0, c, 0], zi[0, c, 1]
+        z10, z11 = zi[1, c, 0], zi[1, c, 1]
+        z20, z21 = zi[2, c, 0], zi[2, c, 1]
+        z30, z31 = zi[3, c, 0], zi[3, c, 1]
+        z40, z41 = zi[4, c, 0], zi[4, c, 1]
+        z50, z51 = zi[5, c, 0], zi[5, c, 1]
+        # p_s: output of section s-1 waiting to enter section s. y_s: output of section s.
+        p1 = p2 = p3 = p4 = p5 = 0.0
+        y0 = y1 = y2 = y3 = y4 = y5 = 0.0
+        for k in range(n + 5):
+            if 5 <= k < n:  # steady state: every section busy, no branches below
+                y0, z00, z01 = biquad_step(x[k, c], sos, 0, z00, z01)
+                y1, z10, z11 = biquad_step(p1, sos, 1, z10, z11)
+                y2, z20, z21 = biquad_step(p2, sos, 2, z20, z21)
+                y3, z30, z31 = biquad_step(p3, sos, 3, z30, z31)
+                y4, z40, z41 = biquad_step(p4, sos, 4, z40, z41)
+                y5, z50, z51 = biquad_step(p5, sos, 5, z50, z51)
+                out[k - 5, c] = y5
+            else:  # filling or draining the pipeline: section s works on sample k - s if it exists
+                if k < n:
+                    y0, z00, z01 = biquad_step(x[k, c], sos, 0, z00, z01)
+                if 0 <= k - 1 < n:
+                    y1, z10, z11 = biquad_step(p1, sos, 1, z10, z11)
+                if 0 <= k - 2 < n:
+                    y2, z20, z21 = biquad_step(p2, sos, 2, z20, z21)
+                if 0 <= k - 3 < n:
+                    y3, z30, z31 = biquad_step(p3, sos, 3, z30, z31)
+                if 0 <= k - 4 < n:
+                    y4, z40, z41 = biquad_step(p4, sos, 4, z40, z41)
+                if 0 <= k - 5 < n:
+                    y5, z50, z51 = biquad_step(p5, sos, 5, z50, z51)
+                    out[k - 5, c] = y5
+            p5, p4, p3, p2, p1 = y4, y3, y2, y1, y0
+        zi[0, c, 0], zi[0, c, 1] = z00, z01
+        zi[1, c, 0], zi[1, c, 1] = z10, z11
+        zi[2, c, 0], zi[2, c, 1] = z20, z21
+        zi[3, c, 0], zi[3, c, 1] = z30, z31
+        zi[4, c, 0], zi[4, c, 1] = z40, z41
+        zi[5, c, 0], zi[5, c, 1] = z50, z51
 
 
 @numba.njit(cache=True, nogil=True)
