@@ -35,7 +35,7 @@ from aeib.runtime.background import BlockSink, in_background, prefetched
 from aeib.runtime.bundle import Style
 from aeib.runtime.errors import WarnFn, default_warn
 from aeib.runtime.model import AnalyzerModel
-from aeib.runtime.reference import ReferenceMeasures, measure_reference, start_measuring_reference
+from aeib.runtime.reference import ReferenceMeasures, measure_reference
 from aeib.runtime.refine import long_term_spectrum_db
 from aeib.runtime.render import Loudness, make_plan
 from aeib.runtime.spectrum import LongTermSpectrum
@@ -223,10 +223,9 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
     warn = warn or default_warn
     info = check_input(input_path, output_path)
     container, subtype = output_format(output_path, info, float_output)
-    # The reference's loudness and spectrum, on worker threads while the analyzer runs and the input's
-    # long-term spectrum (the refinement's) is measured; a long reference's loudness, needed only after
-    # the measuring pass, goes on being measured beside that pass (start_measuring_reference).
-    measuring = start_measuring_reference(reference) if reference is not None else None
+    # The reference's loudness and spectrum (one pass over it), on a worker thread while the analyzer
+    # runs and the input's long-term spectrum (the refinement's) is measured.
+    measuring = in_background(measure_reference, reference) if reference is not None else None
     embedding, target = target_embedding(model, reference, style, options, warn)
     # Reference-free toward a style with a tonal target, the input's spectrum is measured on a worker
     # thread while the analyzer runs (the refinement's; aeib.runtime.refine.refine_toward_style).

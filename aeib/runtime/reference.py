@@ -10,7 +10,7 @@ analysis takes from a few windows, :func:`aeib.runtime.analysis.reference_embedd
 
 Both are taken while the file is decoded once (a 5-minute 48 kHz stereo WAV takes about 0.25 s to
 decode here, docs/RUNTIME.md), in the same blocks as the two separate measurements
-(:func:`source_loudness_lufs`, :func:`aeib.runtime.refine.long_term_spectrum_db`),
+(:func:`aeib.runtime.render.source_loudness_lufs`, :func:`aeib.runtime.refine.long_term_spectrum_db`),
 so the numbers are the same, bit for bit (tested) — except that the spectrum of a reference longer
 than :data:`~aeib.runtime.spectrum.EXCERPTS_TOTAL_S` is measured on its excerpts, as the input's is
 (:func:`~aeib.runtime.spectrum.excerpt_starts`). Memory does not grow with the length.
@@ -19,12 +19,10 @@ than :data:`~aeib.runtime.spectrum.EXCERPTS_TOTAL_S` is measured on its excerpts
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
 from aeib.dsp.loudness import LoudnessMeter
-from aeib.runtime.background import Background, in_background
 from aeib.runtime.spectrum import LongTermSpectrum, excerpt_starts
 from aeib.runtime.windows import AudioSource, source_blocks, source_info, source_spectrum_db
 
@@ -37,22 +35,15 @@ class ReferenceMeasures:
     """A reference's whole-file measurements.
 
     Attributes:
-        loudness: Integrated loudness in LUFS (``-inf``: silent), or a function that returns it once
-            measured (a worker thread may still be measuring it: :func:`start_measuring_reference`).
+        loudness_lufs: Integrated loudness, LUFS (``-inf``: silent).
         spectrum: ``(freqs_hz, level_db)``, its long-term spectrum
             (:meth:`~aeib.runtime.spectrum.LongTermSpectrum.level_db`).
         sample_rate: Its rate, Hz.
     """
 
-    loudness: float | Callable[[], float]
+    loudness_lufs: float
     spectrum: tuple[np.ndarray, np.ndarray]
     sample_rate: int
-
-    @property
-    def loudness_lufs(self) -> float:
-        """Integrated loudness, LUFS; waits for the measurement if it is still going on (and raises
-        its error, e.g. :class:`~aeib.errors.AudioError` for a damaged file)."""
-        return self.loudness() if callable(self.loudness) else self.loudness
 
 
 def measure_reference(source: AudioSource) -> ReferenceMeasures:
@@ -73,35 +64,4 @@ def measure_reference(source: AudioSource) -> ReferenceMeasures:
     return ReferenceMeasures(meter.integrated_lufs(), level, info.sample_rate)
 
 
-def source_loudness_lufs(source: AudioSource) -> float:
-    """Integrated loudness (LUFS) of a file path or :class:`~aeib.runtime.windows.ArrayAudio`, in
-    bounded memory, decoded in :data:`BLOCK_FRAMES` blocks as :func:`measure_reference` does (the same
-    number, bit for bit)."""
-    info = source_info(source)
-    meter = LoudnessMeter(info.sample_rate, info.channels, true_peak=False)
-    for block in source_blocks(source, BLOCK_FRAMES):
-        meter.add(block)
-    return meter.integrated_lufs()
-
-
-def start_measuring_reference(source: AudioSource) -> Background[ReferenceMeasures]:
-    """:func:`measure_reference` on worker threads, ready as soon as the spectrum is.
-
-    A reference no longer than :data:`~aeib.runtime.spectrum.EXCERPTS_TOTAL_S` is decoded once for
-    both. A longer one's spectrum comes from its excerpts while a second worker decodes the whole file
-    for its loudness, which only the loudness stage needs, after the measuring pass
-    (:attr:`ReferenceMeasures.loudness_lufs` waits for it): so that decode runs beside the analysis and
-    the measuring pass instead of before them (issue 15).
-    """
-    info = source_info(source)
-    if excerpt_starts(info.frames, info.sample_rate) is None:
-        return in_background(measure_reference, source)
-    loudness = in_background(source_loudness_lufs, source)
-
-    def spectrum_first() -> ReferenceMeasures:
-        return ReferenceMeasures(loudness.result, source_spectrum_db(source, BLOCK_FRAMES), info.sample_rate)
-    return in_background(spectrum_first)
-
-
-__all__ = ["BLOCK_FRAMES", "ReferenceMeasures", "measure_reference", "source_loudness_lufs",
-           "start_measuring_reference"]
+__all__ = ["BLOCK_FRAMES", "ReferenceMeasures", "measure_reference"]

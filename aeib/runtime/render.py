@@ -38,8 +38,8 @@ from aeib.errors import ParameterError
 from aeib.runtime.analysis import FileAnalysis
 from aeib.runtime.background import BlockSink, prefetched
 from aeib.runtime.glide import MIN_PIECE_SAMPLES, GlidingChain
-from aeib.runtime.reference import ReferenceMeasures, source_loudness_lufs
-from aeib.runtime.windows import AudioSource
+from aeib.runtime.reference import ReferenceMeasures
+from aeib.runtime.windows import AudioSource, source_blocks
 from aeib.settings import LoudnessGain, Setting, rounded_setting
 
 LOUDNESS_KEYWORDS = ("auto", "keep", "off")
@@ -51,6 +51,7 @@ TARGET_RANGE_LUFS = (-60.0, 0.0)
 ADAPTIVE_BLOCK_S = 0.02
 """Adaptive mode: the trajectory is read every this many seconds (20 ms sub-blocks); between two
 readings the setting glides in steps of at most :data:`~aeib.runtime.glide.MAX_STEP01`."""
+MEASURE_BLOCK_FRAMES = 1 << 16
 LIMITER_CORRECTION_DB = 3.0
 """When the loudness gain pushes the sample peak more than this many dB above the safety limiter's
 ceiling, the limiter costs loudness (up to 1.4 LU on the out-of-family test set, reference-free):
@@ -87,6 +88,17 @@ def check_loudness(loudness: object) -> float | str:
     if not low <= value <= high:  # also refuses nan
         raise ParameterError(f"loudness target {value:g} LUFS is outside {low:g}…{high:g} LUFS")
     return value
+
+
+def source_loudness_lufs(source: AudioSource) -> float:
+    """Integrated loudness of a file path or :class:`~aeib.runtime.windows.ArrayAudio`, in bounded memory."""
+    from aeib.runtime.windows import source_info
+
+    info = source_info(source)
+    meter = LoudnessMeter(info.sample_rate, info.channels, true_peak=False)
+    for block in source_blocks(source, MEASURE_BLOCK_FRAMES):
+        meter.add(block)
+    return meter.integrated_lufs()
 
 
 def _true_peak_dbtp(plan: "Plan", blocks: Callable[[], Iterable[np.ndarray]]) -> float:
@@ -202,9 +214,9 @@ def make_plan(params: dict[str, float], analysis: FileAnalysis, sample_rate: int
         if reference is None:
             how, target = "default", DEFAULT_TARGET_LUFS
         else:
-            # A reference's loudness is read after the measuring pass: a worker may still be measuring
-            # it (aeib.runtime.reference.start_measuring_reference).
-            how, target = "reference", None
+            how = "reference"
+            target = reference.loudness_lufs if isinstance(reference, ReferenceMeasures) \
+                else source_loudness_lufs(reference)
     else:
         how, target = ("keep", None) if loudness == "keep" else ("lufs", float(loudness))
     pre_gain = plan.processor(loudness=False, limiter=False)
@@ -222,11 +234,7 @@ def make_plan(params: dict[str, float], analysis: FileAnalysis, sample_rate: int
             sink.put((block, pre_gain(block)))
     if input_meter is not None:
         target = input_meter.integrated_lufs()
-    elif how == "reference":
-        assert reference is not None  # how == "reference" only with one
-        target = reference.loudness_lufs if isinstance(reference, ReferenceMeasures) \
-            else source_loudness_lufs(reference)
-    assert target is not None  # "keep" and "reference" have just measured it
+    assert target is not None  # "keep" has just measured it
     measured = output_meter.integrated_lufs()
     sample_peak = output_meter.sample_peak_dbfs()
     true_peak: list[float] = []  # measured once, if the rule needs it

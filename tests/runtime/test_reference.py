@@ -37,36 +37,3 @@ def test_a_long_reference_is_decoded_whole_for_loudness_and_measured_on_excerpts
         assert measures.loudness_lufs == source_loudness_lufs(source)
         freqs, level = long_term_spectrum_db(source)
         assert np.array_equal(measures.spectrum[0], freqs) and np.array_equal(measures.spectrum[1], level)
-
-
-def test_started_in_the_background_the_measures_are_the_same(tmp_path):
-    """start_measuring_reference: a short reference in one pass, a long one's loudness on a second
-    worker that ReferenceMeasures.loudness_lufs waits for — the same numbers as measure_reference."""
-    from aeib.runtime.reference import start_measuring_reference
-
-    for seconds in (3.0, 75.0):
-        audio = music_like(seconds, 8_000, channels=2, seed=6)
-        path = tmp_path / f"ref{seconds:g}.wav"
-        sf.write(path, audio, 8_000, subtype="FLOAT")
-        for source in (str(path), ArrayAudio(audio, 8_000)):
-            expected = measure_reference(source)
-            started = start_measuring_reference(source).result()
-            assert callable(started.loudness) == (seconds > 60.0)
-            assert started.loudness_lufs == expected.loudness_lufs
-            assert all(np.array_equal(a, b) for a, b in zip(started.spectrum, expected.spectrum))
-
-
-def test_an_error_measuring_a_long_references_loudness_is_raised_when_it_is_read(monkeypatch):
-    import pytest
-
-    from aeib.errors import AudioError
-    from aeib.runtime import reference as reference_module
-
-    def broken(source):
-        raise AudioError("cannot read ref.wav: damaged or truncated")
-
-    monkeypatch.setattr(reference_module, "source_loudness_lufs", broken)
-    measures = reference_module.start_measuring_reference(
-        ArrayAudio(music_like(75.0, 8_000, channels=1, seed=2), 8_000)).result()  # the spectrum is fine
-    with pytest.raises(AudioError, match="damaged or truncated"):
-        _ = measures.loudness_lufs
