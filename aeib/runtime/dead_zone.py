@@ -2,7 +2,8 @@
 
 Each EQ band's gain is moved the dead zone toward 0 dB (a soft threshold): a band the analyzer moves
 by less than that is left flat, a larger move is made that much smaller. The bands' frequencies and
-Qs, and the compressor, are not touched. 0 turns it off.
+Qs, and the compressor, are not touched. 0 turns it off. Whole-signal enhancement only: adaptive
+runs and streaming follow the analyzer over time and have none.
 
 Reference-free (:data:`STYLE_DEAD_ZONE_DB`, 1 dB) the analyzer's small moves are mostly its guess
 about a recording that needs nothing. Chosen on the validation split of the training data (300
