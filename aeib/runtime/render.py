@@ -18,7 +18,9 @@ it, so ``aeib apply`` of that file reproduces the output exactly. The rule also 
 (4× oversampled, the costliest measurement), but only when a boost comes near the ceiling: the
 true peak lies between the sample peak and :meth:`~aeib.dsp.loudness.LoudnessMeter.true_peak_bound_dbtp`,
 and only if the rule answers differently at the two ends does a second pass measure it. Either way
-the gain is the one the true peak gives.
+the gain is the one the true peak gives. When that gain puts the sample peak more than
+:data:`LIMITER_CORRECTION_DB` over the safety limiter's ceiling, one more pass measures the limited
+output and the gain is raised by the loudness the limiter took, once, within the same rule.
 """
 
 from __future__ import annotations
