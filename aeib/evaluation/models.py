@@ -35,10 +35,10 @@ KERAS_CHECKPOINTS = ("best.keras", "last.keras")
 """Files looked for, in this order, when a Keras model is given as a folder."""
 
 
-def _apply(example: EvalExample, params01: np.ndarray, target_lufs: float | None = None) -> MethodOutput:
+def _apply(example: EvalExample, params01: np.ndarray) -> MethodOutput:
     physical = CHAIN_SCHEMA.denormalize(np.clip(np.asarray(params01, dtype=np.float64), 0.0, 1.0))
     params = CHAIN_SCHEMA.to_dict(physical)
-    return MethodOutput(chain_output(example, physical, target_lufs), params)
+    return MethodOutput(chain_output(example, physical), params)
 
 
 class KerasModelMethod(Method):
@@ -164,24 +164,22 @@ class RuntimeModelMethod(Method):
 
             target, target_lufs = self.style_target, DEFAULT_TARGET_LUFS
         params01 = np.median(np.stack([model.predict01(w, target) for w in self._windows(x)]), axis=0)
+        physical = CHAIN_SCHEMA.to_dict(CHAIN_SCHEMA.denormalize(np.clip(params01.astype(np.float64), 0.0, 1.0)))
         if self.refine > 0.0:   # the product's test-time refinement (aeib.runtime.refine)
             from aeib.runtime.refine import long_term_spectrum_db, refine_from_sources, refine_toward_style
             from aeib.runtime.windows import ArrayAudio
 
-            physical = CHAIN_SCHEMA.to_dict(CHAIN_SCHEMA.denormalize(np.clip(params01.astype(np.float64), 0.0, 1.0)))
             source = ArrayAudio(example.input, rate)
             if self.style is None:
-                refined = refine_from_sources(physical, source, ArrayAudio(example.reference, rate), self.refine)
+                physical = refine_from_sources(physical, source, ArrayAudio(example.reference, rate), self.refine)
             else:   # reference-free: toward the style's tonal target (none: unchanged)
-                refined = refine_toward_style(physical, long_term_spectrum_db(source), self.style_target, rate,
-                                              self.refine)
-            params01 = CHAIN_SCHEMA.normalize(CHAIN_SCHEMA.to_vector(refined))
+                physical = refine_toward_style(physical, long_term_spectrum_db(source), self.style_target, rate,
+                                               self.refine)
         if self.dead_zone_db > 0.0:   # the product's dead zone (aeib.runtime.dead_zone)
             from aeib.runtime.dead_zone import eq_dead_zone
 
-            physical = CHAIN_SCHEMA.to_dict(CHAIN_SCHEMA.denormalize(np.clip(params01.astype(np.float64), 0.0, 1.0)))
-            params01 = CHAIN_SCHEMA.normalize(CHAIN_SCHEMA.to_vector(eq_dead_zone(physical, self.dead_zone_db)))
-        return _apply(example, params01, target_lufs)
+            physical = eq_dead_zone(physical, self.dead_zone_db)
+        return MethodOutput(chain_output(example, physical, target_lufs), physical)
 
 
 def _label_and_path(spec: str) -> tuple[str | None, Path]:

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from aeib.dsp.loudness import LoudnessMeter
-from aeib.runtime.spectrum import LongTermSpectrum, excerpt_starts
-from aeib.runtime.windows import AudioSource, source_blocks, source_info, source_spectrum_db
+from aeib.runtime.spectrum import LongTermSpectrum, excerpt_starts, long_term_spectrum_db
+from aeib.runtime.windows import AudioSource, source_blocks, source_info
 
 BLOCK_FRAMES = 1 << 16
 """Frames decoded at a time (the block size of the separate measurements, so results are equal)."""
@@ -60,7 +60,7 @@ def measure_reference(source: AudioSource) -> ReferenceMeasures:
         meter.add(block)
         if whole:
             spectrum.add(block)
-    level = spectrum.level_db() if whole else source_spectrum_db(source, BLOCK_FRAMES)
+    level = spectrum.level_db() if whole else long_term_spectrum_db(source, BLOCK_FRAMES)
     return ReferenceMeasures(meter.integrated_lufs(), level, info.sample_rate)
 
 

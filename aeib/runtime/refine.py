@@ -44,7 +44,8 @@ from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
-from aeib.runtime.windows import AudioSource, source_info, source_spectrum_db
+from aeib.runtime.spectrum import long_term_spectrum_db
+from aeib.runtime.windows import AudioSource, source_info
 
 if TYPE_CHECKING:
     from aeib.runtime.bundle import Style
@@ -68,8 +69,6 @@ STYLE_LIMIT_DB = 1.0
 songs' spectra is no song's sound: the larger limits tried, 2–6 dB, harmed clean and room recordings;
 chosen with :data:`STYLE_REFINE_STRENGTH`)."""
 
-_BLOCK_FRAMES = 1 << 16
-
 
 @overload
 def check_refine(value: float, what: str = ...) -> float: ...
@@ -88,13 +87,6 @@ def check_refine(value: object, what: str = "refine") -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
         raise ParameterError(f"{what} must be a number within 0–1, got {value!r}")
     return float(value)
-
-
-def long_term_spectrum_db(source: AudioSource) -> tuple[np.ndarray, np.ndarray]:
-    """``(freqs_hz, level_db)`` of a file path or :class:`~aeib.runtime.windows.ArrayAudio`: streamed
-    whole, or for a recording longer than :data:`~aeib.runtime.spectrum.EXCERPTS_TOTAL_S` measured on
-    evenly spread excerpts (:func:`~aeib.runtime.windows.source_spectrum_db`)."""
-    return source_spectrum_db(source, _BLOCK_FRAMES)
 
 
 def refine_toward_reference(params: dict[str, float], input_spectrum: tuple[np.ndarray, np.ndarray],

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from aeib.audio import to_mono
+from aeib.runtime.windows import AudioSource, source_blocks, source_frames, source_info
 
 N_FFT = 4096
 """Frame and FFT size of the average (≈ 85 ms at 48 kHz; 11.7 Hz bins)."""
@@ -86,3 +87,20 @@ class LongTermSpectrum:
         mean = total / max(frames, 1) / reference
         freqs_hz = np.fft.rfftfreq(self.n_fft, 1.0 / self.sample_rate)
         return freqs_hz, 10.0 * np.log10(np.maximum(mean, 1e-20))
+
+
+def long_term_spectrum_db(source: AudioSource, block_frames: int = 1 << 16) -> tuple[np.ndarray, np.ndarray]:
+    """``(freqs_hz, level_db)``: the long-term spectrum (:class:`LongTermSpectrum`) of a file path or
+    :class:`~aeib.runtime.windows.ArrayAudio`, streamed whole in blocks of ``block_frames``, or for a
+    recording longer than :data:`EXCERPTS_TOTAL_S` measured on its excerpts (:func:`excerpt_starts`)."""
+    info = source_info(source)
+    spectrum = LongTermSpectrum(info.sample_rate)
+    excerpts = excerpt_starts(info.frames, info.sample_rate)
+    if excerpts is None:
+        for block in source_blocks(source, block_frames):
+            spectrum.add(block)
+    else:
+        starts, length = excerpts
+        for start in starts:
+            spectrum.add(source_frames(source, int(start), length))
+    return spectrum.level_db()

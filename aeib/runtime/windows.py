@@ -70,25 +70,6 @@ def source_frames(source: AudioSource, start_frame: int, n_frames: int) -> np.nd
     return frames
 
 
-def source_spectrum_db(source: AudioSource, block_frames: int = 1 << 16) -> tuple[np.ndarray, np.ndarray]:
-    """``(freqs_hz, level_db)``: the long-term spectrum of a file path or :class:`ArrayAudio`
-    (:class:`~aeib.runtime.spectrum.LongTermSpectrum`), streamed whole in blocks of ``block_frames``,
-    or for a long recording measured on its excerpts (:func:`~aeib.runtime.spectrum.excerpt_starts`)."""
-    from aeib.runtime.spectrum import LongTermSpectrum, excerpt_starts
-
-    info = source_info(source)
-    spectrum = LongTermSpectrum(info.sample_rate)
-    excerpts = excerpt_starts(info.frames, info.sample_rate)
-    if excerpts is None:
-        for block in source_blocks(source, block_frames):
-            spectrum.add(block)
-    else:
-        starts, length = excerpts
-        for start in starts:
-            spectrum.add(source_frames(source, int(start), length))
-    return spectrum.level_db()
-
-
 def mono_float32(block: np.ndarray) -> np.ndarray:
     """Mean of the channels of float[samples, channels] (or a copy of mono float[samples]): float32[samples].
 

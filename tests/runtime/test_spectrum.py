@@ -4,8 +4,15 @@ with the whole recording's average."""
 import numpy as np
 import pytest
 
-from aeib.runtime.spectrum import EXCERPT_COUNT, EXCERPTS_TOTAL_S, N_FFT, LongTermSpectrum, excerpt_starts
-from aeib.runtime.windows import ArrayAudio, source_spectrum_db
+from aeib.runtime.spectrum import (
+    EXCERPT_COUNT,
+    EXCERPTS_TOTAL_S,
+    N_FFT,
+    LongTermSpectrum,
+    excerpt_starts,
+    long_term_spectrum_db,
+)
+from aeib.runtime.windows import ArrayAudio
 
 
 class CountingAudio(ArrayAudio):
@@ -48,7 +55,7 @@ def test_a_short_recording_is_measured_whole_bit_for_bit():
     rng = np.random.default_rng(0)
     audio = rng.standard_normal((int(50.0 * 8_000), 2)).astype(np.float32) * 0.1
     source = CountingAudio(audio, 8_000)
-    freqs, level = source_spectrum_db(source, block_frames=10_000)
+    freqs, level = long_term_spectrum_db(source, block_frames=10_000)
     expected = whole_spectrum([audio[i:i + 10_000] for i in range(0, audio.shape[0], 10_000)], 8_000)
     assert np.array_equal(freqs, expected[0]) and np.array_equal(level, expected[1])
     assert source.frames_read == audio.shape[0]
@@ -62,7 +69,7 @@ def test_a_long_recording_reads_only_its_excerpts_and_matches_the_whole_average(
     loudness = np.linspace(0.3, 1.5, noise.size)  # a slow crescendo: the first minute is 8 dB below the mean
     audio = (0.05 * coloured * loudness).astype(np.float32)
     source = CountingAudio(audio, rate)
-    freqs, level = source_spectrum_db(source)
+    freqs, level = long_term_spectrum_db(source)
     starts, length = excerpt_starts(audio.size, rate)
     assert source.frames_read == EXCERPT_COUNT * length  # about a minute of five
     assert np.array_equal(level, whole_spectrum([audio[s:s + length] for s in starts], rate)[1])
