@@ -253,7 +253,7 @@ class Enhancer:
                                     dead_zone_db=self.dead_zone_db)
         plan = make_plan(setting, analysis, sample_rate, block.shape[1],
                          lambda: iter([block]), adaptive=self.adaptive, strength=self.strength,
-                         loudness=self.loudness, reference=measures)
+                         loudness=self.loudness, reference=measures, source=source)
         out = block.copy() if plan.mode in ("bypass", "passthrough") else plan.processor()(block)
         out = out[:, 0] if array.ndim == 1 else out
         return Result(out, plan.setting, _summary(plan, target), plan.mode, target)

@@ -4,7 +4,8 @@
 The other checkout runs with ``PYTHONPATH`` pointing at it, in the same venv, so only aeib's own code
 differs. Each case runs in fresh processes, the two checkouts alternating within each round (a change
 of machine load hits both alike), after one untimed warm-up round (numba's on-disk cache of each
-checkout, the OS file cache). The inputs are the synthetic 48 kHz stereo 24-bit music of
+checkout, the OS file cache); both checkouts' modules are byte-compiled first
+(:func:`aeib.bench.compile_bytecode`). The inputs are the synthetic 48 kHz stereo 24-bit music of
 ``scripts/measure_memory.py``, generated once into a scratch folder. Prints medians; nothing here is
 asserted by the tests (speed belongs in benchmarks).
 
@@ -26,7 +27,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 from compare_matchering import write_music  # noqa: E402
 
-from aeib.bench import time_processes  # noqa: E402
+from aeib.bench import compile_bytecode, time_processes  # noqa: E402
 
 CASES = {  # name: (input seconds, with a reference)
     "enhance 6 s": (6.0, False),
@@ -52,6 +53,7 @@ def main() -> int:
     other = args.other.resolve()
     if not (other / "aeib" / "cli" / "main.py").is_file():
         parser.error(f"{other} is not an aeib checkout")
+    compile_bytecode(other / "aeib")  # as this checkout's (time_processes): as an installed copy has it
     with tempfile.TemporaryDirectory(prefix="aeib-ab-") as scratch:
         folder = Path(scratch)
         print(f"{'case':28s} {'this':>9s} {'other':>9s}  this/other")

@@ -5,7 +5,11 @@ importing ``scipy.linalg`` — about 0.3 s on the development machine (issue 15;
 ``python -X importtime``), for kernels (aeib's biquads, compressor and limiter) that use no BLAS. In a
 command process aeib owns the whole interpreter, so it can let that probe fail: numba then records
 "no BLAS" (``numba.np.arraymath._HAVE_BLAS``), which only matters to jitted code calling ``np.dot`` or
-``np.linalg`` — none in aeib. ``scipy.linalg`` itself stays importable afterwards. The library
+``np.linalg`` — none in aeib. ``scipy.linalg`` itself stays importable afterwards. In the same way
+numba's CFFI support (``numba.core.typing.cffi_utils``) imports ``cffi`` and builds an ``FFI`` —
+pycparser and all, about 0.05 s — for jitted code that calls CFFI functions, which aeib's never do:
+it is loaded with ``cffi`` missing, so numba records "no CFFI" (``cffi_utils.SUPPORTED``); ``cffi``
+stays importable afterwards (soundfile's compiled binding does not import it). The library
 (:mod:`aeib.dsp`, :mod:`aeib.runtime`, :mod:`aeib.api`) never does this: an application that imports
 aeib keeps numba's BLAS support.
 """
@@ -18,10 +22,11 @@ _BLAS_PROBE = "scipy.linalg.cython_blas"
 
 
 def start_numba_without_blas_probe() -> None:
-    """Import numba's NumPy support with its BLAS probe failing fast (see the module docstring).
+    """Import numba's NumPy and CFFI support with its BLAS probe and ``cffi`` failing fast (see the
+    module docstring).
 
     Does nothing if numba's NumPy support or ``scipy.linalg`` is already loaded (the probe then costs
-    nothing or has already run).
+    nothing or has already run); leaves numba's CFFI support alone if it or ``cffi`` is loaded.
     """
     if "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules or _BLAS_PROBE in sys.modules:
         return
@@ -30,3 +35,10 @@ def start_numba_without_blas_probe() -> None:
         import numba.np.arraymath  # noqa: F401
     finally:
         del sys.modules[_BLAS_PROBE]
+    if "numba.core.typing.cffi_utils" in sys.modules or "cffi" in sys.modules:
+        return
+    sys.modules["cffi"] = None  # type: ignore[assignment]  # makes `import cffi` fail
+    try:
+        import numba.core.typing.cffi_utils  # noqa: F401
+    finally:
+        del sys.modules["cffi"]

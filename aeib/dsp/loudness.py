@@ -284,6 +284,12 @@ def _oversampled_max(audio: np.ndarray, kernel: np.ndarray, first: int, starts: 
     return best
 
 
+def true_peak_bound_dbtp(sample_peak_dbfs: float, sample_rate: float) -> float:
+    """The most the true peak (dBTP) of a signal at ``sample_rate`` Hz can be, given its sample peak
+    (dBFS): the sample peak plus :func:`true_peak_margin_db` of its oversampling factor."""
+    return sample_peak_dbfs + true_peak_margin_db(_oversampling(sample_rate))
+
+
 def _lufs(mean_square: float) -> float:
     return _LUFS_OFFSET + 10.0 * math.log10(mean_square) if mean_square > 0 else -math.inf
 
@@ -408,22 +414,30 @@ class LoudnessMeter:
         """
         if self._frames == 0:
             return -math.inf
-        block_frames = BLOCK_S * self.sample_rate
-        if self._frames < block_frames:
+        if self._frames < BLOCK_S * self.sample_rate:
             loudness = _lufs(self._energy / self._frames)
             return loudness if loudness >= ABSOLUTE_GATE_LUFS else -math.inf
+        return gated_loudness_lufs(self.block_mean_squares())
+
+    def block_mean_squares(self, first_frame: int = 0) -> np.ndarray:
+        """BS.1770's 400 ms gating blocks (100 ms apart) of everything fed: float64[blocks], each block's
+        channel-weighted mean square of the K-filtered signal, for the blocks that start at or after
+        ``first_frame`` (empty if none lies whole in what was fed).
+
+        :func:`gated_loudness_lufs` of them is :meth:`integrated_lufs` (for ``first_frame`` 0 and at
+        least one block); blocks of several signals can be pooled before gating.
+        """
+        block_frames = BLOCK_S * self.sample_rate
+        if self._frames < block_frames:
+            return np.zeros(0)
         duration = self._frames / self.sample_rate
         count = int(np.round((duration - BLOCK_S) / (BLOCK_S * BLOCK_STEP))) + 1
         upper = np.array(self._upper[:count] + [self._energy] * max(0, count - len(self._upper)))
-        z = (upper - np.array(self._lower[:count])) / block_frames
-        with np.errstate(divide="ignore"):
-            block_lufs = _LUFS_OFFSET + 10.0 * np.log10(z)
-        above = block_lufs >= ABSOLUTE_GATE_LUFS
-        if not above.any():
-            return -math.inf
-        relative = _lufs(float(np.mean(z[above]))) + RELATIVE_GATE_LU
-        gated = (block_lufs > relative) & (block_lufs > ABSOLUTE_GATE_LUFS)
-        return _lufs(float(np.mean(z[gated]))) if gated.any() else -math.inf
+        z: np.ndarray = (upper - np.array(self._lower[:count])) / block_frames
+        first = 0
+        while first < count and self._bound(first, False) < first_frame:
+            first += 1
+        return z[first:]
 
     def sample_peak_dbfs(self) -> float:
         """Largest |sample| of everything fed, dBFS; ``-inf`` for silence."""
@@ -432,7 +446,7 @@ class LoudnessMeter:
     def true_peak_bound_dbtp(self) -> float:
         """An upper bound of :meth:`true_peak_dbtp` known without oversampling (dBTP; ``-inf`` for silence):
         the sample peak plus :func:`true_peak_margin_db`."""
-        return self.sample_peak_dbfs() + true_peak_margin_db(self._oversample)
+        return true_peak_bound_dbtp(self.sample_peak_dbfs(), self.sample_rate)
 
     def true_peak_dbtp(self) -> float:
         """True peak (dBTP) of everything fed; ``-inf`` for silence. Measuring does not end the stream.
@@ -444,6 +458,21 @@ class LoudnessMeter:
             raise ValueError("this meter does not measure the true peak (made with true_peak=False)")
         peak = max(self._peak, self._measure_peak(np.zeros((0, self.channels)), final=True))
         return 20.0 * math.log10(peak) if peak > 0 else -math.inf
+
+
+def gated_loudness_lufs(block_mean_squares: np.ndarray) -> float:
+    """BS.1770-4 gating of 400 ms blocks' mean squares (:meth:`LoudnessMeter.block_mean_squares`): the
+    loudness (LUFS) of the blocks above the absolute gate (−70 LUFS) and less than 10 LU below their
+    mean; ``-inf`` if none passes."""
+    z = np.asarray(block_mean_squares, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        block_lufs = _LUFS_OFFSET + 10.0 * np.log10(z)
+    above = block_lufs >= ABSOLUTE_GATE_LUFS
+    if not above.any():
+        return -math.inf
+    relative = _lufs(float(np.mean(z[above]))) + RELATIVE_GATE_LU
+    gated = (block_lufs > relative) & (block_lufs > ABSOLUTE_GATE_LUFS)
+    return _lufs(float(np.mean(z[gated]))) if gated.any() else -math.inf
 
 
 def integrated_loudness_lufs(audio: np.ndarray, sample_rate: float) -> float:

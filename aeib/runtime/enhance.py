@@ -34,6 +34,7 @@ from aeib.runtime.analysis import AnalysisOptions, FileAnalysis, analyze_file, r
 from aeib.runtime.background import BlockSink, in_background, prefetched
 from aeib.runtime.bundle import Style
 from aeib.runtime.errors import WarnFn, default_warn
+from aeib.runtime.excerpts import loudness_excerpts, source_whole_levels
 from aeib.runtime.model import AnalyzerModel
 from aeib.runtime.reference import ReferenceMeasures, measure_reference
 from aeib.runtime.refine import long_term_spectrum_db
@@ -226,6 +227,12 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
     # The reference's loudness and spectrum (one pass over it), on a worker thread while the analyzer
     # runs and the input's long-term spectrum (the refinement's) is measured.
     measuring = in_background(measure_reference, reference) if reference is not None else None
+    # A long input in fixed mode has its loudness gain measured on excerpts against its whole levels
+    # (aeib.runtime.excerpts): those are decoded and metered on a worker thread while the analyzer runs.
+    levels = None
+    if not adaptive and strength != 0.0 and str(loudness).strip().lower() != "off" and loudness is not None \
+            and loudness_excerpts(info.frames, info.sample_rate) is not None:
+        levels = in_background(source_whole_levels, info.path)
     embedding, target = target_embedding(model, reference, style, options, warn)
     # Reference-free toward a style with a tonal target, the input's spectrum is measured on a worker
     # thread while the analyzer runs (the refinement's; aeib.runtime.refine.refine_toward_style).
@@ -249,7 +256,8 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
     measures = measuring.result() if measuring is not None and not analysis.silent else None
     setting = predicted_setting(model, analysis, info.path, measures, adaptive, refine, input_spectrum, dead_zone_db)
     plan = make_plan(setting, analysis, info.sample_rate, info.channels, blocks,
-                     adaptive=adaptive, strength=strength, loudness=loudness, reference=measures)
+                     adaptive=adaptive, strength=strength, loudness=loudness, reference=measures,
+                     source=info.path, input_levels=levels.result if levels is not None else None)
     process = plan.processor()
     before = LongTermSpectrum(info.sample_rate) if spectra else None
     after = LongTermSpectrum(info.sample_rate) if spectra else None

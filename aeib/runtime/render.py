@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import reprlib
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -39,6 +39,13 @@ from aeib.dsp.schema import check_strength
 from aeib.errors import ParameterError
 from aeib.runtime.analysis import FileAnalysis
 from aeib.runtime.background import BlockSink, prefetched
+from aeib.runtime.excerpts import (
+    WholeLevels,
+    excerpt_block_mean_squares,
+    loudness_excerpts,
+    read_excerpt,
+    whole_levels,
+)
 from aeib.runtime.glide import MIN_PIECE_SAMPLES, GlidingChain
 from aeib.runtime.reference import ReferenceMeasures
 from aeib.runtime.windows import AudioSource, source_blocks
@@ -103,13 +110,113 @@ def source_loudness_lufs(source: AudioSource) -> float:
     return meter.integrated_lufs()
 
 
-def _true_peak_dbtp(plan: "Plan", blocks: Callable[[], Iterable[np.ndarray]]) -> float:
-    """True peak (dBTP) of the chain's output before the loudness stage and the limiter (one more pass)."""
-    pre_gain = plan.processor(loudness=False, limiter=False)
-    meter = LoudnessMeter(plan.sample_rate, plan.channels)
-    for block in blocks():
-        meter.add(pre_gain(block))
-    return meter.true_peak_dbtp()
+@dataclass(frozen=True)
+class _Measured:
+    """What one measuring pass found: the integrated loudness (LUFS), sample peak (dBFS) and its
+    true-peak bound (dBTP) of the processed signal, the true peak if asked (dBTP), and the input's
+    loudness if asked (LUFS)."""
+
+    loudness_lufs: float
+    sample_peak_dbfs: float
+    true_peak_bound_dbtp: float
+    true_peak_dbtp: float | None = None
+    input_loudness_lufs: float | None = None
+
+
+class _Signal:
+    """The signal a plan's loudness stage is measured on: the whole stream, or for a long recording in
+    fixed mode (:func:`~aeib.runtime.excerpts.loudness_excerpts`) the chain's effect measured on its
+    excerpts, each run through a fresh chain from its preroll, added to the whole input's levels
+    (:class:`~aeib.runtime.excerpts.WholeLevels`; see :mod:`aeib.runtime.excerpts`)."""
+
+    def __init__(self, plan: "Plan", blocks: Callable[[], Iterable[np.ndarray]], source: AudioSource | None,
+                 levels: WholeLevels | Callable[[], WholeLevels] | None):
+        self.plan, self.blocks, self.source = plan, blocks, source
+        self.excerpts = None
+        if source is not None and plan.mode == "fixed":
+            from aeib.runtime.windows import source_info
+
+            self.excerpts = loudness_excerpts(source_info(source).frames, plan.sample_rate)
+        self._levels = levels
+
+    @property
+    def levels(self) -> WholeLevels:
+        """The whole input's levels (measured here, in one more decoding pass, unless given)."""
+        if callable(self._levels):
+            self._levels = self._levels()
+        if self._levels is None:
+            self._levels = whole_levels(prefetched(self.blocks()), self.plan.sample_rate, self.plan.channels)
+        return self._levels
+
+    def measure(self, *, loudness: bool, limiter: bool, true_peak: bool = False,
+                input_too: bool = False) -> _Measured:
+        """Run the plan's chain (with or without the loudness gain and the limiter) and meter its output."""
+        if self.excerpts is not None:
+            return self._measure_excerpts(loudness, limiter, true_peak, input_too)
+        process = self.plan.processor(loudness=loudness, limiter=limiter)
+        output_meter = LoudnessMeter(self.plan.sample_rate, self.plan.channels, true_peak=true_peak)
+        input_meter = LoudnessMeter(self.plan.sample_rate, self.plan.channels, true_peak=False) if input_too else None
+
+        def meter(pair: tuple[np.ndarray, np.ndarray]) -> None:
+            output_meter.add(pair[1])
+            if input_meter is not None:
+                input_meter.add(pair[0])
+
+        # The meter and the decoding run on worker threads beside the chain (aeib.runtime.background).
+        with BlockSink(meter) as sink:  # type: ignore[arg-type]
+            for block in prefetched(self.blocks()):
+                sink.put((block, process(block)))
+        return _Measured(output_meter.integrated_lufs(), output_meter.sample_peak_dbfs(),
+                         output_meter.true_peak_bound_dbtp(),
+                         output_meter.true_peak_dbtp() if true_peak else None,
+                         input_meter.integrated_lufs() if input_meter is not None else None)
+
+    def _measure_excerpts(self, loudness: bool, limiter: bool, true_peak: bool, input_too: bool) -> _Measured:
+        """The whole input's levels plus what the chain does to them on the excerpts: its loudness change
+        (gated over all excerpts' blocks, before and after) and its peak change (the median over the
+        excerpts, so one excerpt's transient does not decide); the true peak adds the largest
+        intersample overshoot seen in an excerpt."""
+        from aeib.dsp.loudness import gated_loudness_lufs, true_peak_bound_dbtp, true_peak_dbtp
+
+        assert self.excerpts is not None and self.source is not None
+        starts, length, preroll = self.excerpts
+        rate, levels = self.plan.sample_rate, self.levels
+        outputs, inputs, peak_changes_db, overshoots_db = [], [], [], [0.0]
+        output_peaks_dbfs = [-math.inf]
+
+        def meter(item: tuple[np.ndarray, np.ndarray, int]) -> None:
+            audio, out, before = item
+            outputs.append(excerpt_block_mean_squares(out, before, rate))
+            inputs.append(excerpt_block_mean_squares(audio, before, rate))
+            out_peak, in_peak = _peak_dbfs(out[before:]), _peak_dbfs(audio[before:])
+            output_peaks_dbfs.append(out_peak)
+            if math.isfinite(out_peak) and math.isfinite(in_peak):
+                peak_changes_db.append(out_peak - in_peak)
+                if true_peak:
+                    overshoots_db.append(true_peak_dbtp(out[before:], rate) - out_peak)
+
+        def excerpts() -> Iterator[tuple[np.ndarray, int]]:
+            for start in starts:
+                yield read_excerpt(self.source, int(start), length, preroll)
+
+        # Reading and metering run on worker threads beside the chain, as in the whole-signal pass.
+        with BlockSink(meter) as sink:  # type: ignore[arg-type]
+            for audio, before in prefetched(excerpts()):
+                sink.put((audio, self.plan.processor(loudness=loudness, limiter=limiter)(audio), before))
+        output_peak_dbfs = max(output_peaks_dbfs)
+        change_lu = gated_loudness_lufs(np.concatenate(outputs)) - gated_loudness_lufs(np.concatenate(inputs))
+        loudness_lufs = levels.loudness_lufs + change_lu if math.isfinite(change_lu) else -math.inf
+        sample_peak_dbfs = output_peak_dbfs
+        if peak_changes_db and math.isfinite(levels.sample_peak_dbfs):
+            sample_peak_dbfs = max(output_peak_dbfs, levels.sample_peak_dbfs + float(np.median(peak_changes_db)))
+        return _Measured(loudness_lufs, sample_peak_dbfs, true_peak_bound_dbtp(sample_peak_dbfs, rate),
+                         sample_peak_dbfs + max(overshoots_db) if true_peak else None,
+                         levels.loudness_lufs if input_too else None)
+
+
+def _peak_dbfs(audio: np.ndarray) -> float:
+    peak = max(float(audio.max()), -float(audio.min())) if audio.size else 0.0
+    return 20.0 * math.log10(peak) if peak > 0 else -math.inf
 
 
 @dataclass
@@ -180,7 +287,9 @@ class _AdaptiveProcessor:
 
 def make_plan(params: dict[str, float], analysis: FileAnalysis, sample_rate: int, channels: int,
               blocks: Callable[[], Iterable[np.ndarray]], *, adaptive: bool = False, strength: float = 1.0,
-              loudness: Loudness = "auto", reference: AudioSource | ReferenceMeasures | None = None) -> Plan:
+              loudness: Loudness = "auto", reference: AudioSource | ReferenceMeasures | None = None,
+              source: AudioSource | None = None,
+              input_levels: WholeLevels | Callable[[], WholeLevels] | None = None) -> Plan:
     """Decide the mode and measure the loudness gain.
 
     Args:
@@ -195,6 +304,13 @@ def make_plan(params: dict[str, float], analysis: FileAnalysis, sample_rate: int
         reference: The reference (file path or :class:`~aeib.runtime.windows.ArrayAudio`, or its
             :class:`~aeib.runtime.reference.ReferenceMeasures`) whose loudness ``"auto"`` aims at;
             None for the reference-free target.
+        source: The signal again (file path or :class:`~aeib.runtime.windows.ArrayAudio`), for random
+            access: in fixed mode a recording longer than
+            :data:`~aeib.runtime.spectrum.EXCERPTS_TOTAL_S` is then measured on excerpts
+            (:mod:`aeib.runtime.excerpts`) instead of whole. None: always measured whole through ``blocks``.
+        input_levels: The whole input's :class:`~aeib.runtime.excerpts.WholeLevels`, or a function
+            returning them, called only if the excerpts need them (``aeib enhance`` measures them on a
+            worker thread during the analysis); None: measured here when needed.
 
     Raises:
         ParameterError: for a bad strength or loudness.
@@ -221,33 +337,22 @@ def make_plan(params: dict[str, float], analysis: FileAnalysis, sample_rate: int
                 else source_loudness_lufs(reference)
     else:
         how, target = ("keep", None) if loudness == "keep" else ("lufs", float(loudness))
-    pre_gain = plan.processor(loudness=False, limiter=False)
-    output_meter = LoudnessMeter(sample_rate, channels, true_peak=False)
-    input_meter = LoudnessMeter(sample_rate, channels, true_peak=False) if how == "keep" else None
-
-    def measure(pair: tuple[np.ndarray, np.ndarray]) -> None:
-        output_meter.add(pair[1])
-        if input_meter is not None:
-            input_meter.add(pair[0])
-
-    # The meter and the decoding run on worker threads beside the chain (aeib.runtime.background).
-    with BlockSink(measure) as sink:  # type: ignore[arg-type]
-        for block in prefetched(blocks()):
-            sink.put((block, pre_gain(block)))
-    if input_meter is not None:
-        target = input_meter.integrated_lufs()
+    signal = _Signal(plan, blocks, source, input_levels)
+    first = signal.measure(loudness=False, limiter=False, input_too=how == "keep")
+    if first.input_loudness_lufs is not None:
+        target = first.input_loudness_lufs
     assert target is not None  # "keep" has just measured it
-    measured = output_meter.integrated_lufs()
-    sample_peak = output_meter.sample_peak_dbfs()
+    measured, sample_peak = first.loudness_lufs, first.sample_peak_dbfs
     true_peak: list[float] = []  # measured once, if the rule needs it
 
     def rule(goal_lufs: float) -> float:
-        gain_db = gain_to_target_db(measured, true_peak[0] if true_peak else output_meter.true_peak_bound_dbtp(),
-                                    goal_lufs)
+        gain_db = gain_to_target_db(measured, true_peak[0] if true_peak else first.true_peak_bound_dbtp, goal_lufs)
         if not true_peak and gain_db != gain_to_target_db(measured, sample_peak, goal_lufs):
             # The true peak lies between the sample peak and that bound, and the rule's answer differs
             # between the two ends: the ceiling may hold the boost back, so measure the true peak.
-            true_peak.append(_true_peak_dbtp(plan, blocks))
+            peak = signal.measure(loudness=False, limiter=False, true_peak=True).true_peak_dbtp
+            assert peak is not None
+            true_peak.append(peak)
             gain_db = gain_to_target_db(measured, true_peak[0], goal_lufs)
         return gain_db
 
@@ -265,18 +370,7 @@ def make_plan(params: dict[str, float], analysis: FileAnalysis, sample_rate: int
     if room and sample_peak + gain > CEILING_DBFS + LIMITER_CORRECTION_DB:
         # The safety limiter will take the peaks down by several dB, and the loudness with them:
         # measure the limited output once and ask the rule for the shortfall too.
-        shortfall = target - _output_loudness_lufs(plan, blocks)
+        shortfall = target - signal.measure(loudness=True, limiter=True).loudness_lufs
         if math.isfinite(shortfall) and shortfall > 0.0:
             plan.setting = with_gain(rule(target + shortfall))
     return plan
-
-
-def _output_loudness_lufs(plan: Plan, blocks: Callable[[], Iterable[np.ndarray]]) -> float:
-    """Integrated loudness (LUFS) of the plan's whole output, loudness stage and limiter included (one more pass)."""
-    process = plan.processor()
-    meter = LoudnessMeter(plan.sample_rate, plan.channels, true_peak=False)
-    with BlockSink(meter.add) as sink:  # type: ignore[arg-type]
-        for block in prefetched(blocks()):
-            sink.put(process(block))
-    return meter.integrated_lufs()
-

@@ -1,5 +1,5 @@
 """The command processes' fast numba start (aeib/cli/numba_start.py): the DSP gives the same output,
-scipy.linalg stays importable, and nothing is done when it is already loaded. Each case runs in a
+scipy.linalg and cffi stay importable, and nothing is done when they are already loaded. Each case runs in a
 fresh interpreter (the trick acts on a process's module table)."""
 
 from __future__ import annotations
@@ -22,6 +22,11 @@ np.save(sys.argv[1], y)
 print("linalg loaded by the DSP:", "scipy.linalg" in sys.modules)
 import scipy.linalg
 print("linalg importable:", scipy.linalg.cython_blas is not None)
+print("cffi loaded by the DSP:", "cffi" in sys.modules)
+import numba.core.typing.cffi_utils
+print("numba's cffi support:", numba.core.typing.cffi_utils.SUPPORTED)
+import cffi
+print("cffi importable:", cffi.FFI is not None)
 """
 
 
@@ -38,6 +43,8 @@ def _run(tmp_path, name: str, before: str = "") -> tuple[str, "object"]:
 def test_the_chain_is_unchanged_and_scipy_linalg_is_not_loaded_for_it(tmp_path):
     stdout, fast = _run(tmp_path, "fast")
     assert "linalg loaded by the DSP: False" in stdout and "linalg importable: True" in stdout
+    assert "cffi loaded by the DSP: False" in stdout and "cffi importable: True" in stdout
+    assert "numba's cffi support: False" in stdout
     _, usual = _run(tmp_path, "usual", before="import scipy.linalg")   # the probe has nothing to skip
     assert fast.shape == (4_800, 2) and (fast == usual).all()
 
@@ -45,3 +52,10 @@ def test_the_chain_is_unchanged_and_scipy_linalg_is_not_loaded_for_it(tmp_path):
 def test_nothing_is_done_when_scipy_linalg_is_already_loaded(tmp_path):
     stdout, _ = _run(tmp_path, "loaded", before="import scipy.linalg")
     assert "linalg loaded by the DSP: True" in stdout
+
+
+def test_numbas_cffi_support_is_left_alone_when_cffi_is_already_loaded(tmp_path):
+    stdout, fast = _run(tmp_path, "cffi", before="import cffi")
+    assert "numba's cffi support: True" in stdout
+    _, usual = _run(tmp_path, "usual", before="import scipy.linalg")
+    assert (fast == usual).all()

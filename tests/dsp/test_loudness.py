@@ -162,3 +162,22 @@ def test_meter_reads_float32_as_float64(channels, block):
         meters[1].add(audio[start:start + block].astype(np.float64))
     (a, b) = [(m.integrated_lufs(), m.sample_peak_dbfs()) for m in meters]
     assert a == b and a[1] == 20.0 * np.log10(np.abs(audio).max().astype(np.float64))
+
+
+def test_pooled_gating_blocks_give_the_integrated_loudness():
+    from aeib.dsp.loudness import LoudnessMeter, gated_loudness_lufs
+
+    rng = np.random.default_rng(3)
+    rate = 16_000
+    audio = rng.standard_normal((5 * rate, 2)) * np.linspace(0.01, 0.3, 5 * rate)[:, None]
+    meter = LoudnessMeter(rate, 2, true_peak=False)
+    for start in range(0, audio.shape[0], 7_001):  # blocks straddle the feeding blocks
+        meter.add(audio[start:start + 7_001])
+    blocks = meter.block_mean_squares()
+    assert blocks.shape == (47,)  # (5 s − 0.4 s) / 0.1 s + 1
+    assert gated_loudness_lufs(blocks) == meter.integrated_lufs()
+    # From a frame on: only the blocks that start there or later.
+    assert np.array_equal(meter.block_mean_squares(first_frame=int(1.0 * rate)), blocks[10:])
+    assert np.array_equal(meter.block_mean_squares(first_frame=int(1.0 * rate) + 1), blocks[11:])
+    assert gated_loudness_lufs(np.zeros(3)) == -np.inf
+    assert LoudnessMeter(rate, 2).add(audio[:100]).block_mean_squares().size == 0

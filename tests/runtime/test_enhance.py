@@ -206,3 +206,26 @@ def test_the_eq_dead_zone_settles_the_setting_last(model, tmp_path, options):
     adaptive = [enhance_file(src, tmp_path / f"adaptive{d}.wav", model, adaptive=True, dead_zone_db=d, **options).params
                 for d in (0.0, 3.0)]
     assert adaptive[0] == adaptive[1]
+
+
+def test_a_long_inputs_loudness_gain_comes_from_excerpts_and_lands_on_target(model, tmp_path, monkeypatch):
+    from aeib.dsp.loudness import integrated_loudness_lufs
+    from aeib.runtime import render
+
+    rate = 8_000
+    audio = music_like(75.0, rate, 2, seed=9)  # longer than a minute
+    audio[: audio.shape[0] // 2] *= 0.3
+    src = _write(tmp_path, audio, rate)
+    streamed = []
+    original = render._Signal.measure
+
+    def counting(self, **kwargs):
+        streamed.append(self.excerpts is None)
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(render._Signal, "measure", counting)
+    result = enhance_file(src, tmp_path / "out.wav", model, loudness=-16.0)
+    assert streamed and not any(streamed)  # measured on excerpts only
+    out, _ = sf.read(tmp_path / "out.wav", dtype="float32", always_2d=True)
+    np.testing.assert_array_equal(out, _chain(audio, rate, result))  # the written gain is the one run
+    assert integrated_loudness_lufs(out, rate) == pytest.approx(-16.0, abs=0.1)

@@ -92,3 +92,60 @@ def test_the_limiters_loudness_loss_is_measured_and_made_up_once(monkeypatch):
 def test_a_limiter_that_barely_acts_costs_no_extra_pass():
     out_lufs, _, passes = _output_lufs(_tone_with_clicks(0.3), -16.0)
     assert passes == 1 and abs(out_lufs + 16.0) < 0.05
+
+
+def _long_music(seconds, rate, seed=6):
+    from tests.conftest import music_like
+
+    return music_like(seconds, rate, channels=2, seed=seed)
+
+
+def test_a_long_recording_runs_the_chain_on_excerpts_only():
+    from aeib.runtime.excerpts import source_whole_levels
+    from aeib.runtime.windows import ArrayAudio
+
+    rate = 8_000
+    audio = _long_music(150.0, rate)
+    audio[: audio.shape[0] // 3] *= 0.2  # a quiet first third: the gating must be right
+    params = CHAIN_SCHEMA.defaults() | {"comp.threshold_db": -30.0, "comp.ratio": 4.0, "eq.band2.gain_db": 6.0}
+    analysis = types.SimpleNamespace(silent=False)
+    whole = make_plan(params, analysis, rate, 2, lambda: iter([audio]), loudness=-16.0)
+
+    def no_whole_pass():
+        raise AssertionError("the whole signal was streamed")
+
+    source = ArrayAudio(audio, rate)
+    levels = source_whole_levels(source)
+    from_excerpts = make_plan(params, analysis, rate, 2, no_whole_pass, loudness=-16.0, source=source,
+                              input_levels=levels)
+    # The chain's loudness change on the excerpts, added to the whole input's loudness.
+    assert from_excerpts.setting.loudness.gain_db == pytest.approx(whole.setting.loudness.gain_db, abs=0.03)
+    out = from_excerpts.processor()(audio)
+    assert LoudnessMeter(rate, 2, true_peak=False).add(out).integrated_lufs() == pytest.approx(-16.0, abs=0.05)
+    # Without the levels given, one plain decoding pass measures them (no chain runs on the whole signal).
+    calls = []
+    measured_here = make_plan(params, analysis, rate, 2, _counting_blocks(audio, calls), loudness=-16.0,
+                              source=source)
+    assert len(calls) == 1 and measured_here.setting == from_excerpts.setting
+    # "keep": the whole input's loudness is the target.
+    kept = make_plan(params, analysis, rate, 2, no_whole_pass, loudness="keep", source=source, input_levels=levels)
+    assert kept.setting.loudness.target_lufs == pytest.approx(levels.loudness_lufs, abs=0.005)
+
+
+def test_a_minute_or_less_and_adaptive_mode_are_measured_whole():
+    from aeib.runtime.windows import ArrayAudio
+
+    rate = 8_000
+    params = CHAIN_SCHEMA.defaults()
+    short = _long_music(60.0, rate)
+    plain = make_plan(params, types.SimpleNamespace(silent=False), rate, 2, lambda: iter([short]), loudness=-16.0)
+    with_source = make_plan(params, types.SimpleNamespace(silent=False), rate, 2, lambda: iter([short]),
+                            loudness=-16.0, source=ArrayAudio(short, rate))
+    assert with_source.setting == plain.setting  # bit for bit the whole measurement
+    long = _long_music(70.0, rate)
+    calls = []
+    analysis = types.SimpleNamespace(silent=False, params01_at=lambda t: np.tile(
+        CHAIN_SCHEMA.normalize(CHAIN_SCHEMA.default_vector()), (np.size(t), 1)))
+    make_plan(params, analysis, rate, 2, _counting_blocks(long, calls), adaptive=True, loudness=-16.0,
+              source=ArrayAudio(long, rate))
+    assert calls  # adaptive: the gliding setting needs the whole signal in order
