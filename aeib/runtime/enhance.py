@@ -22,7 +22,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -39,12 +39,17 @@ from aeib.runtime.model import AnalyzerModel
 from aeib.runtime.reference import ReferenceMeasures, measure_reference
 from aeib.runtime.refine import long_term_spectrum_db
 from aeib.runtime.render import Loudness, make_plan
-from aeib.runtime.spectrum import LongTermSpectrum
+from aeib.runtime.spectrum import LongTermSpectrum, excerpt_starts
 from aeib.runtime.windows import AudioSource, source_info
 from aeib.settings import Setting, params_to_json, parse_params
 
 BLOCK_FRAMES = 1 << 16
 """Frames read, processed and written at a time (as ``aeib apply``)."""
+
+KEEP_DECODED_BYTES = 32 << 20
+"""An input whose decoded samples take at most this many bytes (float32; a minute of 48 kHz stereo
+takes 23 MB) is decoded once and kept for the spectrum, measuring and writing passes; a larger one is
+decoded again for each, so memory does not grow with the length (issue 15)."""
 
 
 
@@ -180,6 +185,44 @@ def check_input(input_path: str | os.PathLike[str], output_path: str | os.PathLi
     return info
 
 
+def _input_blocks(info: AudioInfo) -> Callable[[], Iterator[np.ndarray]]:
+    """A function returning a fresh iterator over the input's blocks (float32[frames, channels], checked
+    finite). When the decoded input takes at most :data:`KEEP_DECODED_BYTES`, the first complete pass
+    keeps its blocks and later passes replay them instead of decoding again (nothing downstream
+    writes into a block)."""
+    keep = info.frames * info.channels * 4 <= KEEP_DECODED_BYTES
+    kept: list[np.ndarray] = []
+    complete = [False]
+
+    def blocks() -> Iterator[np.ndarray]:
+        if complete[0]:
+            yield from kept
+            return
+        fresh: list[np.ndarray] = []
+        for block in iter_blocks(info.path, BLOCK_FRAMES):
+            check_finite(block, info.path)
+            if keep:
+                fresh.append(block)
+            yield block
+        if keep and not complete[0]:
+            kept[:] = fresh
+            complete[0] = True
+
+    return blocks
+
+
+def _input_spectrum(info: AudioInfo, blocks: Callable[[], Iterator[np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The input's long-term spectrum (:func:`~aeib.runtime.spectrum.long_term_spectrum_db`): up to
+    :data:`~aeib.runtime.spectrum.EXCERPTS_TOTAL_S` from ``blocks`` (the same blocks, so the same
+    numbers, and a kept input is decoded once), a longer input on its excerpts."""
+    if excerpt_starts(info.frames, info.sample_rate) is not None:
+        return long_term_spectrum_db(info.path, BLOCK_FRAMES)
+    spectrum = LongTermSpectrum(info.sample_rate)
+    for block in blocks():
+        spectrum.add(block)
+    return spectrum.level_db()
+
+
 def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathLike[str], model: AnalyzerModel, *,
                  reference: str | os.PathLike[str] | None = None, style: str | None = None, adaptive: bool = False,
                  options: AnalysisOptions = AnalysisOptions(), float_output: bool | None = None,
@@ -233,24 +276,20 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
     if not adaptive and strength != 0.0 and str(loudness).strip().lower() != "off" and loudness is not None \
             and loudness_excerpts(info.frames, info.sample_rate) is not None:
         levels = in_background(source_whole_levels, info.path)
+    blocks = _input_blocks(info)
     embedding, target = target_embedding(model, reference, style, options, warn)
     # Reference-free toward a style with a tonal target, the input's spectrum is measured on a worker
     # thread while the analyzer runs (the refinement's; aeib.runtime.refine.refine_toward_style).
     tonal = isinstance(embedding, Style) and embedding.spectrum is not None and not adaptive and refine != 0.0
-    style_spectrum = in_background(long_term_spectrum_db, info.path) if tonal else None
+    style_spectrum = in_background(_input_spectrum, info, blocks) if tonal else None
     analysis = analyze_file(model, info.path, embedding, adaptive, options, warn)
 
     if analysis.silent:
         warn(f"{analysis.silence_message}; it is copied through unchanged")
 
-    def blocks() -> Iterator[np.ndarray]:
-        for block in iter_blocks(info.path, BLOCK_FRAMES):
-            check_finite(block, info.path)
-            yield block
-
     input_spectrum = None
     if measuring is not None and not analysis.silent and not adaptive and refine != 0.0:
-        input_spectrum = long_term_spectrum_db(info.path)
+        input_spectrum = _input_spectrum(info, blocks)
     elif style_spectrum is not None and not analysis.silent:
         input_spectrum = style_spectrum.result()
     measures = measuring.result() if measuring is not None and not analysis.silent else None

@@ -180,7 +180,7 @@ class _Signal:
 
         assert self.excerpts is not None and self.source is not None
         starts, length, preroll = self.excerpts
-        rate, levels = self.plan.sample_rate, self.levels
+        source, rate, levels = self.source, self.plan.sample_rate, self.levels
         outputs, inputs, peak_changes_db, overshoots_db = [], [], [], [0.0]
         output_peaks_dbfs = [-math.inf]
 
@@ -197,7 +197,7 @@ class _Signal:
 
         def excerpts() -> Iterator[tuple[np.ndarray, int]]:
             for start in starts:
-                yield read_excerpt(self.source, int(start), length, preroll)
+                yield read_excerpt(source, int(start), length, preroll)
 
         # Reading and metering run on worker threads beside the chain, as in the whole-signal pass.
         with BlockSink(meter) as sink:  # type: ignore[arg-type]

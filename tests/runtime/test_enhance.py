@@ -229,3 +229,26 @@ def test_a_long_inputs_loudness_gain_comes_from_excerpts_and_lands_on_target(mod
     out, _ = sf.read(tmp_path / "out.wav", dtype="float32", always_2d=True)
     np.testing.assert_array_equal(out, _chain(audio, rate, result))  # the written gain is the one run
     assert integrated_loudness_lufs(out, rate) == pytest.approx(-16.0, abs=0.1)
+
+
+@pytest.mark.parametrize("keep_bytes, decodes", [(None, 1), (0, 3)])
+def test_a_small_input_is_decoded_once_for_all_passes(model, tmp_path, monkeypatch, keep_bytes, decodes):
+    """The spectrum, measuring and writing passes share one decoding of an input that fits
+    KEEP_DECODED_BYTES; a larger one (here: any, with the limit at 0) is decoded for each."""
+    audio = music_like(3.0, 16_000, 2, seed=4)
+    src = _write(tmp_path, audio, 16_000)
+    ref = _write(tmp_path, music_like(3.0, 16_000, 2, seed=5) * 0.5, 16_000, name="ref.wav")
+    if keep_bytes is not None:
+        monkeypatch.setattr(enhance_module, "KEEP_DECODED_BYTES", keep_bytes)
+    calls = []
+    original = enhance_module.iter_blocks
+
+    def counting(path, block_frames):
+        calls.append(path)
+        return original(path, block_frames)
+
+    monkeypatch.setattr(enhance_module, "iter_blocks", counting)
+    result = enhance_file(src, tmp_path / "out.wav", model, reference=ref)
+    assert len(calls) == decodes
+    out, _ = sf.read(tmp_path / "out.wav", dtype="float32", always_2d=True)
+    np.testing.assert_array_equal(out, _chain(audio, 16_000, result))
