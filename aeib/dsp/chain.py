@@ -109,8 +109,9 @@ class ChainProcessor:
             params: Optional new setting, applied from this block on.
 
         Returns:
-            The processed block, same shape as ``block``; float32 if the block is float32,
-            float64 otherwise.
+            The processed block, same shape as ``block``; float32 if the block is float32 (the
+            processors' output is then rounded to float32 before the loudness stage and the
+            limiter), float64 otherwise.
         """
         if params is not None:
             self.set_params(params)
@@ -124,6 +125,11 @@ class ChainProcessor:
             chunk = audio[start:start + CHUNK_SAMPLES]
             for stage in self._stages:
                 chunk = stage.process_block(chunk, self._params)
+            if out_dtype == np.float32:
+                # A float32 signal leaves the processors as float32, before the loudness stage and the
+                # limiter, so what they made can be kept and finished later bit for bit
+                # (``processors=()``; aeib.runtime.render, issue 15).
+                chunk = chunk.astype(np.float32).astype(np.float64)
             chunk = self.loudness.process_block(chunk)
             if self._limiter is not None:
                 chunk = self._limiter.process_block(chunk)

@@ -48,8 +48,10 @@ BLOCK_FRAMES = 1 << 16
 
 KEEP_DECODED_BYTES = 32 << 20
 """An input whose decoded samples take at most this many bytes (float32; a minute of 48 kHz stereo
-takes 23 MB) is decoded once and kept for the spectrum, measuring and writing passes; a larger one is
-decoded again for each, so memory does not grow with the length (issue 15)."""
+takes 23 MB) is decoded once and kept for the spectrum, measuring and writing passes, and in fixed
+mode the measuring pass's output (the chain before the loudness stage, as much again) is kept for the
+writing pass, which then runs only the loudness stage and the limiter; a larger input is decoded and
+processed again for each pass, so memory does not grow with the length (issue 15)."""
 
 
 
@@ -185,12 +187,17 @@ def check_input(input_path: str | os.PathLike[str], output_path: str | os.PathLi
     return info
 
 
+def fits_in_memory(info: AudioInfo) -> bool:
+    """Whether the input's decoded samples (float32) take at most :data:`KEEP_DECODED_BYTES`."""
+    return bool(info.frames * info.channels * 4 <= KEEP_DECODED_BYTES)
+
+
 def _input_blocks(info: AudioInfo) -> Callable[[], Iterator[np.ndarray]]:
     """A function returning a fresh iterator over the input's blocks (float32[frames, channels], checked
     finite). When the decoded input takes at most :data:`KEEP_DECODED_BYTES`, the first complete pass
     keeps its blocks and later passes replay them instead of decoding again (nothing downstream
     writes into a block)."""
-    keep = info.frames * info.channels * 4 <= KEEP_DECODED_BYTES
+    keep = fits_in_memory(info)
     kept: list[np.ndarray] = []
     complete = [False]
 
@@ -296,10 +303,21 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
     setting = predicted_setting(model, analysis, info.path, measures, adaptive, refine, input_spectrum, dead_zone_db)
     plan = make_plan(setting, analysis, info.sample_rate, info.channels, blocks,
                      adaptive=adaptive, strength=strength, loudness=loudness, reference=measures,
-                     source=info.path, input_levels=levels.result if levels is not None else None)
-    process = plan.processor()
+                     source=info.path, input_levels=levels.result if levels is not None else None,
+                     keep=fits_in_memory(info))
+    # A kept input's measuring pass kept the chain's output too: only the loudness stage and the
+    # limiter run again (Plan.finisher), bit for bit the same output.
+    kept = plan.kept_pre_gain
+    process = plan.processor() if kept is None else plan.finisher()
     before = LongTermSpectrum(info.sample_rate) if spectra else None
     after = LongTermSpectrum(info.sample_rate) if spectra else None
+
+    def pairs() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        if kept is None:
+            for block in blocks():
+                yield block, block
+        else:
+            yield from zip(blocks(), kept)
 
     position = 0
     with AtomicAudioWriter(output_path, info.sample_rate, info.channels, container, subtype,
@@ -307,8 +325,8 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
             progress_bar(total=info.frames, unit="frame", unit_scale=True, desc=f"enhance {info.path.name}",
                          leave=False, disable=not progress) as bar, BlockSink(writer.write) as sink:
         # Decoding and encoding run on worker threads beside the chain (aeib.runtime.background).
-        for block in prefetched(blocks()):
-            out = process(block)
+        for block, chain_input in prefetched(pairs()):
+            out = process(chain_input)
             sink.put(out)
             if before is not None and after is not None:  # spectra
                 before.add(block)

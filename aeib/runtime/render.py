@@ -130,7 +130,7 @@ class _Signal:
     (:class:`~aeib.runtime.excerpts.WholeLevels`; see :mod:`aeib.runtime.excerpts`)."""
 
     def __init__(self, plan: "Plan", blocks: Callable[[], Iterable[np.ndarray]], source: AudioSource | None,
-                 levels: WholeLevels | Callable[[], WholeLevels] | None):
+                 levels: WholeLevels | Callable[[], WholeLevels] | None, keep: bool = False):
         self.plan, self.blocks, self.source = plan, blocks, source
         self.excerpts = None
         if source is not None and plan.mode == "fixed":
@@ -138,6 +138,8 @@ class _Signal:
 
             self.excerpts = loudness_excerpts(source_info(source).frames, plan.sample_rate)
         self._levels = levels
+        self.keep = keep and plan.mode == "fixed" and self.excerpts is None
+        self.kept: list[np.ndarray] | None = None  # the chain's output before the loudness stage, if kept
 
     @property
     def levels(self) -> WholeLevels:
@@ -153,19 +155,32 @@ class _Signal:
         """Run the plan's chain (with or without the loudness gain and the limiter) and meter its output."""
         if self.excerpts is not None:
             return self._measure_excerpts(loudness, limiter, true_peak, input_too)
-        process = self.plan.processor(loudness=loudness, limiter=limiter)
         output_meter = LoudnessMeter(self.plan.sample_rate, self.plan.channels, true_peak=true_peak)
         input_meter = LoudnessMeter(self.plan.sample_rate, self.plan.channels, true_peak=False) if input_too else None
+        if self.kept is not None and not input_too:
+            # The chain's output before the loudness stage was kept: only the stages after it run.
+            finish = self.plan.finisher(loudness=loudness, limiter=limiter)
+            with BlockSink(output_meter.add) as sink:  # type: ignore[arg-type]
+                for pre in self.kept:
+                    sink.put(finish(pre))
+            return _Measured(output_meter.integrated_lufs(), output_meter.sample_peak_dbfs(),
+                             output_meter.true_peak_bound_dbtp(), output_meter.true_peak_dbtp() if true_peak else None)
+        process = self.plan.processor(loudness=loudness, limiter=limiter)
+        keeping: list[np.ndarray] | None = [] if self.keep and not loudness and not limiter else None
 
         def meter(pair: tuple[np.ndarray, np.ndarray]) -> None:
             output_meter.add(pair[1])
             if input_meter is not None:
                 input_meter.add(pair[0])
+            if keeping is not None:
+                keeping.append(pair[1])
 
         # The meter and the decoding run on worker threads beside the chain (aeib.runtime.background).
         with BlockSink(meter) as sink:  # type: ignore[arg-type]
             for block in prefetched(self.blocks()):
                 sink.put((block, process(block)))
+        if keeping is not None:
+            self.kept = keeping
         return _Measured(output_meter.integrated_lufs(), output_meter.sample_peak_dbfs(),
                          output_meter.true_peak_bound_dbtp(),
                          output_meter.true_peak_dbtp() if true_peak else None,
@@ -230,6 +245,10 @@ class Plan:
         setting: The setting as the parameter file stores it (full-strength parameters, strength,
             loudness gain); in adaptive mode its parameters are the median setting.
         analysis: The analysis the setting came from.
+        kept_pre_gain: In fixed mode with ``make_plan(..., keep=True)``, the measuring pass's output
+            (the chain before the loudness stage, float32 blocks in order) when the signal was
+            measured whole: :meth:`finisher` turns it into the output without running the EQ and the
+            compressor again. None otherwise.
     """
 
     sample_rate: int
@@ -237,6 +256,7 @@ class Plan:
     mode: str
     setting: Setting
     analysis: FileAnalysis
+    kept_pre_gain: list[np.ndarray] | None = None
 
     @property
     def params(self) -> dict[str, float]:
@@ -259,6 +279,15 @@ class Plan:
             return chain.process_block
         return _AdaptiveProcessor(self, ChainProcessor(self.sample_rate, self.channels, limiter=limiter,
                                                        loudness_gain_db=gain_db))
+
+    def finisher(self, *, loudness: bool = True, limiter: bool = True) -> Callable[[np.ndarray], np.ndarray]:
+        """A fresh stateful function from :attr:`kept_pre_gain` blocks, in order, to what
+        :meth:`processor` gives for the input blocks: the loudness stage and the safety limiter only.
+        Equal bit for bit, because a float32 signal leaves the chain's processors as float32
+        (:meth:`aeib.dsp.ChainProcessor.process_block`)."""
+        gain_db = self.setting.loudness.gain_db if loudness else 0.0
+        return ChainProcessor(self.sample_rate, self.channels, None, processors=(), limiter=limiter,
+                              loudness_gain_db=gain_db).process_block
 
 
 class _AdaptiveProcessor:
@@ -289,7 +318,7 @@ def make_plan(params: dict[str, float], analysis: FileAnalysis, sample_rate: int
               blocks: Callable[[], Iterable[np.ndarray]], *, adaptive: bool = False, strength: float = 1.0,
               loudness: Loudness = "auto", reference: AudioSource | ReferenceMeasures | None = None,
               source: AudioSource | None = None,
-              input_levels: WholeLevels | Callable[[], WholeLevels] | None = None) -> Plan:
+              input_levels: WholeLevels | Callable[[], WholeLevels] | None = None, keep: bool = False) -> Plan:
     """Decide the mode and measure the loudness gain.
 
     Args:
@@ -311,6 +340,8 @@ def make_plan(params: dict[str, float], analysis: FileAnalysis, sample_rate: int
         input_levels: The whole input's :class:`~aeib.runtime.excerpts.WholeLevels`, or a function
             returning them, called only if the excerpts need them (``aeib enhance`` measures them on a
             worker thread during the analysis); None: measured here when needed.
+        keep: In fixed mode, keep the measuring pass's output when the signal is measured whole
+            (:attr:`Plan.kept_pre_gain`; memory grows with the length: for short float32 signals).
 
     Raises:
         ParameterError: for a bad strength or loudness.
@@ -337,7 +368,7 @@ def make_plan(params: dict[str, float], analysis: FileAnalysis, sample_rate: int
                 else source_loudness_lufs(reference)
     else:
         how, target = ("keep", None) if loudness == "keep" else ("lufs", float(loudness))
-    signal = _Signal(plan, blocks, source, input_levels)
+    signal = _Signal(plan, blocks, source, input_levels, keep)
     first = signal.measure(loudness=False, limiter=False, input_too=how == "keep")
     if first.input_loudness_lufs is not None:
         target = first.input_loudness_lufs
@@ -373,4 +404,5 @@ def make_plan(params: dict[str, float], analysis: FileAnalysis, sample_rate: int
         shortfall = target - signal.measure(loudness=True, limiter=True).loudness_lufs
         if math.isfinite(shortfall) and shortfall > 0.0:
             plan.setting = with_gain(rule(target + shortfall))
+    plan.kept_pre_gain = signal.kept
     return plan

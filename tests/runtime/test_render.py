@@ -149,3 +149,20 @@ def test_a_minute_or_less_and_adaptive_mode_are_measured_whole():
     make_plan(params, analysis, rate, 2, _counting_blocks(long, calls), adaptive=True, loudness=-16.0,
               source=ArrayAudio(long, rate))
     assert calls  # adaptive: the gliding setting needs the whole signal in order
+
+
+@pytest.mark.parametrize("click", [0.3, 0.5])  # the limiter barely acts / its correction pass runs
+def test_the_kept_measuring_output_finishes_to_the_same_bits(click):
+    audio = _tone_with_clicks(click).astype(np.float32)
+    params = CHAIN_SCHEMA.defaults() | {"eq.band2.gain_db": 4.0, "comp.ratio": 3.0, "comp.threshold_db": -30.0}
+    calls = []
+    plan = make_plan(params, types.SimpleNamespace(silent=False), RATE, 2, _counting_blocks(audio, calls),
+                     loudness=-16.0, keep=True)
+    assert plan.kept_pre_gain is not None and len(calls) == 1  # later passes ran on the kept output
+    whole = plan.processor()(audio)
+    finish = plan.finisher()
+    finished = np.concatenate([finish(block) for block in plan.kept_pre_gain])
+    assert finished.dtype == np.float32 and np.array_equal(finished, whole)
+    unkept = make_plan(params, types.SimpleNamespace(silent=False), RATE, 2, _counting_blocks(audio, []),
+                       loudness=-16.0)
+    assert unkept.kept_pre_gain is None and unkept.setting == plan.setting
