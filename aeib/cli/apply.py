@@ -88,6 +88,12 @@ def run(args: argparse.Namespace) -> int:
     from aeib.api import setting_processor
 
     process = setting_processor(setting, info.sample_rate, info.channels)
+    # Load the DSP's compiled kernels on a worker thread before the output exists: a Ctrl-C can then
+    # never land inside numba's loader on the main thread (aeib.dsp.warmup).
+    from aeib.dsp.warmup import load_kernels
+    from aeib.runtime.background import in_background
+
+    in_background(load_kernels, info.channels, float(info.sample_rate)).result()
     frames = 0
     with AtomicAudioWriter(args.output, info.sample_rate, info.channels, container, subtype, bitrate_kbps=args.bitrate,
                            video_from=info.path if info.video_codec else None) as writer, \

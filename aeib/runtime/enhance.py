@@ -28,6 +28,7 @@ import numpy as np
 
 from aeib.audio import AtomicAudioWriter, AudioInfo, audio_info, check_finite, iter_blocks, output_format, same_file
 from aeib.dsp.processor import MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ
+from aeib.dsp.warmup import load_kernels
 from aeib.errors import AudioError, OutputError, ParameterError
 from aeib.progress import progress_bar
 from aeib.runtime.analysis import AnalysisOptions, FileAnalysis, analyze_file, reference_embedding_from_file
@@ -230,6 +231,13 @@ def _input_spectrum(info: AudioInfo, blocks: Callable[[], Iterator[np.ndarray]])
     return spectrum.level_db()
 
 
+def _kernels_then_reference(reference: AudioSource, channels: int, sample_rate: int) -> ReferenceMeasures:
+    """:func:`~aeib.dsp.warmup.load_kernels` for the input's channels and rate, then
+    :func:`~aeib.runtime.reference.measure_reference` (both on one worker thread)."""
+    load_kernels(channels, float(sample_rate))
+    return measure_reference(reference)
+
+
 def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathLike[str], model: AnalyzerModel, *,
                  reference: str | os.PathLike[str] | None = None, style: str | None = None, adaptive: bool = False,
                  options: AnalysisOptions = AnalysisOptions(), float_output: bool | None = None,
@@ -274,9 +282,14 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
     warn = warn or default_warn
     info = check_input(input_path, output_path)
     container, subtype = output_format(output_path, info, float_output)
-    # The reference's loudness and spectrum (one pass over it), on a worker thread while the analyzer
-    # runs and the input's long-term spectrum (the refinement's) is measured.
-    measuring = in_background(measure_reference, reference) if reference is not None else None
+    # The DSP's compiled kernels are loaded on a worker thread while the analyzer runs: a Ctrl-C can
+    # then never land inside numba's loader on the main thread (aeib.dsp.warmup). With a reference,
+    # on the thread that then measures the reference's loudness and spectrum (one pass over it) while
+    # the analyzer runs and the input's long-term spectrum (the refinement's) is measured; a second
+    # thread loading kernels beside it was slower (docs/RUNTIME.md).
+    measuring = None if reference is None else \
+        in_background(_kernels_then_reference, reference, info.channels, info.sample_rate)
+    kernels = measuring if measuring is not None else in_background(load_kernels, info.channels, float(info.sample_rate))
     # A long input in fixed mode has its loudness gain measured on excerpts against its whole levels
     # (aeib.runtime.excerpts): those are decoded and metered on a worker thread while the analyzer runs.
     levels = None
@@ -301,6 +314,7 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
         input_spectrum = style_spectrum.result()
     measures = measuring.result() if measuring is not None and not analysis.silent else None
     setting = predicted_setting(model, analysis, info.path, measures, adaptive, refine, input_spectrum, dead_zone_db)
+    kernels.result()
     plan = make_plan(setting, analysis, info.sample_rate, info.channels, blocks,
                      adaptive=adaptive, strength=strength, loudness=loudness, reference=measures,
                      source=info.path, input_levels=levels.result if levels is not None else None,
