@@ -217,7 +217,8 @@ def compile_bytecode(package_dir: str | os.PathLike | None = None) -> bool:
 
     Where ``PYTHONDONTWRITEBYTECODE`` is set (this project's build machine sets it), an editable
     install never gets its bytecode, and every process would compile aeib's 50-odd modules again
-    (0.06–0.1 s here) — a cost no installed copy pays. The whole-process benchmarks call this first.
+    (about 0.05 s here, ``scripts/bench_startup_pieces.py --only bytecode``) — a cost no installed copy
+    pays. The whole-process benchmarks call this first.
     Returns False where the folder cannot be written (nothing else happens).
     """
     import compileall

@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
-from compare_spectrum_excerpts import songs  # noqa: E402
+from compare_spectrum_excerpts import add_song_arguments, chosen_songs  # noqa: E402
 
 from aeib.audio import audio_info  # noqa: E402
 from aeib.dsp.eq import eq_response_db  # noqa: E402
@@ -38,20 +38,17 @@ from aeib.runtime.analysis import AnalysisOptions, analyze_file, reference_embed
 from aeib.runtime.enhance import predicted_setting  # noqa: E402
 from aeib.runtime.model import load_model  # noqa: E402
 from aeib.runtime.reference import measure_reference  # noqa: E402
-from aeib.runtime.spectrum import EXCERPTS_TOTAL_S, long_term_spectrum_db  # noqa: E402
+from aeib.runtime.spectrum import long_term_spectrum_db  # noqa: E402
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("music", type=Path, help="music folder (e.g. data/music)")
-    parser.add_argument("--split", default="valid", help="which split's songs (default valid)")
-    parser.add_argument("--holdout", default="drascula", help="comma-separated folders left out (default drascula)")
-    parser.add_argument("--limit", type=int, default=20, help="at most this many songs (default 20)")
+    add_song_arguments(parser, limit=20)
     parser.add_argument("--windows", type=int, nargs="+", default=[4, 8, 16, 32],
                         help="window counts to compare (default 4 8 16 32; the largest is the yardstick)")
     args = parser.parse_args()
     counts = sorted(set(args.windows))
-    paths = songs(args.music, args.split, set(filter(None, args.holdout.split(","))), EXCERPTS_TOTAL_S)[: args.limit]
+    paths = chosen_songs(args)
     if len(paths) < 2:
         print("compare_analysis_windows: fewer than two songs longer than a minute", file=sys.stderr)
         return 2

@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
-from compare_spectrum_excerpts import songs  # noqa: E402
+from compare_spectrum_excerpts import add_song_arguments, chosen_songs  # noqa: E402
 
 from aeib.audio import audio_info, read_audio  # noqa: E402
 from aeib.dsp.loudness import DEFAULT_TARGET_LUFS, integrated_loudness_lufs  # noqa: E402
@@ -40,7 +40,7 @@ from aeib.runtime.analysis import analyze_file  # noqa: E402
 from aeib.runtime.enhance import predicted_setting, target_embedding  # noqa: E402
 from aeib.runtime.model import load_model  # noqa: E402
 from aeib.runtime.reference import measure_reference  # noqa: E402
-from aeib.runtime.spectrum import EXCERPTS_TOTAL_S, long_term_spectrum_db  # noqa: E402
+from aeib.runtime.spectrum import long_term_spectrum_db  # noqa: E402
 from aeib.runtime.windows import ArrayAudio  # noqa: E402
 
 
@@ -73,16 +73,13 @@ def planned(setting, analysis, audio: np.ndarray, rate: int, measures, layout=No
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("music", type=Path, help="music folder (e.g. data/music)")
-    parser.add_argument("--split", default="valid", help="which split's songs (default valid)")
-    parser.add_argument("--holdout", default="drascula", help="comma-separated folders left out (default drascula)")
-    parser.add_argument("--limit", type=int, default=16, help="at most this many songs (default 16)")
+    add_song_arguments(parser, limit=16)
     parser.add_argument("--layouts", nargs="+", default=None,
                         help="excerpt layouts COUNTxSECONDS+PREROLL (default: the product's)")
     args = parser.parse_args()
     layouts = [parse_layout(text) for text in args.layouts] if args.layouts else \
         [(excerpts.EXCERPT_COUNT, excerpts.EXCERPT_S, excerpts.PREROLL_S)]
-    paths = songs(args.music, args.split, set(filter(None, args.holdout.split(","))), EXCERPTS_TOTAL_S)[: args.limit]
+    paths = chosen_songs(args)
     if len(paths) < 2:
         print("compare_loudness_excerpts: fewer than two songs longer than a minute", file=sys.stderr)
         return 2

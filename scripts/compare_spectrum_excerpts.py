@@ -50,6 +50,21 @@ def songs(folder: Path, split: str, holdout: set[str], min_s: float) -> list[Pat
     return found
 
 
+def add_song_arguments(parser: argparse.ArgumentParser, limit: int) -> None:
+    """The song-choosing arguments the whole-song comparisons share: the music folder, ``--split``,
+    ``--holdout`` and ``--limit`` (default ``limit``)."""
+    parser.add_argument("music", type=Path, help="music folder (e.g. data/music)")
+    parser.add_argument("--split", default="valid", help="which split's songs (default valid)")
+    parser.add_argument("--holdout", default="drascula", help="comma-separated folders left out (default drascula)")
+    parser.add_argument("--limit", type=int, default=limit, help=f"at most this many songs (default {limit})")
+
+
+def chosen_songs(args: argparse.Namespace) -> list[Path]:
+    """The songs :func:`add_song_arguments`' arguments choose: longer than a minute, at most ``--limit``."""
+    return songs(args.music, args.split, set(filter(None, args.holdout.split(","))),
+                 spectrum_module.EXCERPTS_TOTAL_S)[: args.limit]
+
+
 def measured(path: Path, whole: bool) -> tuple[tuple[np.ndarray, np.ndarray], float]:
     saved = spectrum_module.EXCERPTS_TOTAL_S
     if whole:
@@ -64,14 +79,10 @@ def measured(path: Path, whole: bool) -> tuple[tuple[np.ndarray, np.ndarray], fl
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("music", type=Path, help="music folder (e.g. data/music)")
-    parser.add_argument("--split", default="valid", help="which split's songs (default valid)")
-    parser.add_argument("--holdout", default="drascula", help="comma-separated folders left out (default drascula)")
-    parser.add_argument("--limit", type=int, default=20, help="at most this many songs (default 20)")
+    add_song_arguments(parser, limit=20)
     parser.add_argument("--style", help="reference-free: refine toward this style's tonal target instead")
     args = parser.parse_args()
-    paths = songs(args.music, args.split, set(filter(None, args.holdout.split(","))),
-                  spectrum_module.EXCERPTS_TOTAL_S)[: args.limit]
+    paths = chosen_songs(args)
     if len(paths) < 2:
         print("compare_spectrum_excerpts: fewer than two songs longer than a minute", file=sys.stderr)
         return 2

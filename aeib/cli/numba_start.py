@@ -7,7 +7,7 @@ command process aeib owns the whole interpreter, so it can let that probe fail: 
 "no BLAS" (``numba.np.arraymath._HAVE_BLAS``), which only matters to jitted code calling ``np.dot`` or
 ``np.linalg`` — none in aeib. ``scipy.linalg`` itself stays importable afterwards. In the same way
 numba's CFFI support (``numba.core.typing.cffi_utils``) imports ``cffi`` and builds an ``FFI`` —
-pycparser and all, about 0.05 s — for jitted code that calls CFFI functions, which aeib's never do:
+pycparser and all — for jitted code that calls CFFI functions, which aeib's never do:
 it is loaded with ``cffi`` missing, so numba records "no CFFI" (``cffi_utils.SUPPORTED``); ``cffi``
 stays importable afterwards (soundfile's compiled binding does not import it). The library
 (:mod:`aeib.dsp`, :mod:`aeib.runtime`, :mod:`aeib.api`) never does this: an application that imports

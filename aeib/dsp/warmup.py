@@ -1,7 +1,7 @@
 """Load the DSP's compiled kernels ahead of their first use, on a worker thread.
 
 numba loads a cached kernel at its first call (and sets up its CPU target at the first call in the
-process: 0.13–0.3 s here). Two reasons to do that early, away from the main thread:
+process; ``scripts/bench_startup_pieces.py --only numba`` measures it). Two reasons to do that early, away from the main thread:
 
 * **Interrupts.** A Ctrl-C that arrives while the main thread is inside numba's loader lands in a
   callback from C code, where Python can only swallow it — and a half-loaded kernel may then crash
@@ -35,15 +35,12 @@ def load_kernels(channels: int = 2, sample_rate: float = 48_000.0) -> None:
     block = (0.5 * rng.standard_normal((WARM_UP_FRAMES, channels))).astype(np.float32)
     block[WARM_UP_FRAMES // 2] = 1.5  # over the ceiling: the limiter acts
     active = {"eq.band1.gain_db": 3.0, "comp.ratio": 4.0, "comp.threshold_db": -30.0}
-    for processor in (ChainProcessor(sample_rate, channels, active, loudness_gain_db=6.0),
-                      ChainProcessor(sample_rate, channels, None, processors=(), loudness_gain_db=6.0)):
-        out = processor.process_block(block)
-        meter = LoudnessMeter(sample_rate, channels)
-        meter.add(block)
-        meter.add(out)
-        meter.add(out.astype(np.float64))
-        meter.integrated_lufs()
-        meter.true_peak_dbtp()
+    out = ChainProcessor(sample_rate, channels, active, loudness_gain_db=6.0).process_block(block)
+    meter = LoudnessMeter(sample_rate, channels)
+    for signal in (block, out, out.astype(np.float64)):
+        meter.add(signal)
+    meter.integrated_lufs()
+    meter.true_peak_dbtp()
 
 
 __all__ = ["WARM_UP_FRAMES", "load_kernels"]
