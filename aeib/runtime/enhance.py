@@ -199,11 +199,11 @@ def _input_blocks(info: AudioInfo) -> Callable[[], Iterator[np.ndarray]]:
     keeps its blocks and later passes replay them instead of decoding again (nothing downstream
     writes into a block)."""
     keep = fits_in_memory(info)
-    kept: list[np.ndarray] = []
-    complete = [False]
+    kept: list[np.ndarray] | None = None  # set once a pass has decoded the whole input
 
     def blocks() -> Iterator[np.ndarray]:
-        if complete[0]:
+        nonlocal kept
+        if kept is not None:
             yield from kept
             return
         fresh: list[np.ndarray] = []
@@ -212,9 +212,8 @@ def _input_blocks(info: AudioInfo) -> Callable[[], Iterator[np.ndarray]]:
             if keep:
                 fresh.append(block)
             yield block
-        if keep and not complete[0]:
-            kept[:] = fresh
-            complete[0] = True
+        if keep:
+            kept = fresh
 
     return blocks
 
@@ -293,8 +292,8 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
     # A long input in fixed mode has its loudness gain measured on excerpts against its whole levels
     # (aeib.runtime.excerpts): those are decoded and metered on a worker thread while the analyzer runs.
     levels = None
-    if not adaptive and strength != 0.0 and str(loudness).strip().lower() != "off" and loudness is not None \
-            and loudness_excerpts(info.frames, info.sample_rate) is not None:
+    loudness_on = loudness is not None and str(loudness).strip().lower() != "off"
+    if not adaptive and strength != 0.0 and loudness_on and loudness_excerpts(info.frames, info.sample_rate) is not None:
         levels = in_background(source_whole_levels, info.path)
     blocks = _input_blocks(info)
     embedding, target = target_embedding(model, reference, style, options, warn)
