@@ -112,6 +112,8 @@ class LossConfig:
             measured loudness stage sets the level, so the analyzer is judged on tone and dynamics only).
         prior_weight: Weight of a penalty ``mean((params01 − neutral01)²)`` that keeps settings away from
             extremes unless the audio asks for them (0 = off).
+        identity_weight: Weight of an identity example's loss (input = target: a good recording the
+            chain should leave alone) relative to the others' weight of 1 (issue 12's "do no harm").
     """
 
     mel_weight: float = 1.0
@@ -121,6 +123,7 @@ class LossConfig:
     log_eps: float = 1e-7
     level_matched: bool = False
     prior_weight: float = 0.0
+    identity_weight: float = 1.0
 
     def __post_init__(self) -> None:
         _positive_ints(self.fft_sizes, "loss.fft_sizes")
@@ -134,6 +137,7 @@ class LossConfig:
         _require(self.log_eps > 0, f"loss.log_eps must be positive, got {self.log_eps}")
         _require(isinstance(self.level_matched, bool), "loss.level_matched must be true or false")
         _require(self.prior_weight >= 0, f"loss.prior_weight must be >= 0, got {self.prior_weight}")
+        _require(self.identity_weight > 0, f"loss.identity_weight must be > 0, got {self.identity_weight}")
 
 
 @dataclass(frozen=True)

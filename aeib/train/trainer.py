@@ -33,7 +33,7 @@ import tensorflow as tf
 
 from aeib.data.corpus import CorpusError
 from aeib.data.manifest import load_manifest
-from aeib.errors import ParameterError, RunFolderError
+from aeib.errors import ConfigError, ParameterError, RunFolderError
 from aeib.hashing import file_sha256
 from aeib.jsonio import read_json
 from aeib.model.analyzer import build_enhancer
@@ -101,8 +101,26 @@ def epoch_seed(seed: int, epoch: int) -> int:
     return int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0])
 
 
-def _as_xy(batch: dict) -> tuple[tuple[tf.Tensor, tf.Tensor], tf.Tensor]:
-    return (batch["input"], batch["reference"]), batch["target"]
+def identity_weights(input_audio: tf.Tensor, target: tf.Tensor, weight: float) -> tf.Tensor:
+    """float32[batch] sample weights: ``weight`` for identity examples (input equal to target,
+    sample for sample), 1 for the others."""
+    same = tf.reduce_all(tf.equal(input_audio, target), axis=-1)
+    return tf.where(same, tf.constant(weight, tf.float32), tf.constant(1.0, tf.float32))
+
+
+def as_keras_batch(batch: dict, identity_weight: float = 1.0) -> tuple:
+    """``((input, reference), target)`` for ``model.fit``, with per-example sample weights appended
+    when identity examples weigh other than 1 (``loss.identity_weight``)."""
+    x, y = (batch["input"], batch["reference"]), batch["target"]
+    if identity_weight == 1.0:
+        return x, y
+    return x, y, identity_weights(batch["input"], batch["target"], identity_weight)
+
+
+def _keras_batches(config: ModelConfig):
+    def convert(batch: dict) -> tuple:
+        return as_keras_batch(batch, config.loss.identity_weight)
+    return convert
 
 
 def training_dataset(data_dir: Path, config: ModelConfig, first_epoch: int, epochs: int,
@@ -111,7 +129,7 @@ def training_dataset(data_dir: Path, config: ModelConfig, first_epoch: int, epoc
     cropped by its own seed (so epoch ``e`` is the same batches whether or not the run was resumed)."""
     parts = [
         pair_dataset(data_dir, "train", config.training.batch_size, config.training.crop_seconds, shuffle=True,
-                     seed=epoch_seed(config.training.seed, epoch)).map(_as_xy).take(steps)
+                     seed=epoch_seed(config.training.seed, epoch)).map(_keras_batches(config)).take(steps)
         for epoch in range(first_epoch, epochs)
     ]
     dataset = parts[0]
@@ -124,7 +142,7 @@ def validation_dataset(data_dir: Path, config: ModelConfig, examples: int) -> tf
     """The valid split, centred crops, fixed order; its length is declared so Keras knows where it ends."""
     batches = -(-examples // config.training.batch_size)
     dataset = pair_dataset(data_dir, "valid", config.training.batch_size, config.training.crop_seconds,
-                           shuffle=False, drop_remainder=False).map(_as_xy)
+                           shuffle=False, drop_remainder=False).map(_keras_batches(config))
     return dataset.apply(tf.data.experimental.assert_cardinality(batches)).cache()
 
 
@@ -185,6 +203,15 @@ def _all_layers(model: keras.Model) -> list[keras.layers.Layer]:
     return found
 
 
+def _stored_config(out_dir: Path) -> ModelConfig:
+    """The config a run folder was started with (settings added since take their defaults)."""
+    data = read_json(out_dir / "config.json", "run config", error=RunFolderError)
+    try:
+        return ModelConfig.from_dict(data)
+    except ConfigError as exc:
+        raise RunFolderError(f"{out_dir}/config.json: {exc}") from None
+
+
 def _load_state(out_dir: Path) -> dict | None:
     path = out_dir / STATE_FILE
     if not path.is_file():
@@ -239,7 +266,7 @@ def train(options: TrainOptions) -> dict:
     data_hash = file_sha256(Path(options.data_dir) / "manifest.json")
 
     state = _load_state(out_dir) if out_dir.exists() else None
-    if state and config.to_dict() != read_json(out_dir / "config.json", "run config", error=RunFolderError):
+    if state and config != _stored_config(out_dir):
         raise RunFolderError(f"{out_dir} was started with another config; resume it with the same `config` "
                              "(and `gradient`), or choose another `out_dir`")
     if state and not options.resume:

@@ -53,6 +53,7 @@ def test_unknown_named_config_lists_the_known_ones():
     ({"name": "x", "controller": {"dropout_rate": 1.0}}, "dropout_rate"),
     ({"name": "x", "loss": {"fft_sizes": [512], "mel_bands": [32, 16]}}, "equal lengths"),
     ({"name": "x", "loss": {"mel_weight": 0, "time_weight": 0}}, "not both 0"),
+    ({"name": "x", "loss": {"identity_weight": 0}}, "identity_weight must be > 0"),
     ({"name": "x", "frontend": {"n_mels": 0}}, "invalid frontend: n_mels"),
     ({"name": "x", "frontend": {"frame_length": 100_000}}, "shorter than one frame"),
     ({"name": "x", "training": "fast"}, "training must be a JSON object"),

@@ -148,3 +148,34 @@ def test_validation_scores_through_the_loudness_stage():
     reference = (0.1 * rng.standard_normal(rate * 2)).astype(np.float32)
     out = _product_chain(quiet, reference, rate, CHAIN_SCHEMA.default_vector())
     assert abs(integrated_loudness_lufs(out, rate) - integrated_loudness_lufs(reference, rate)) < 0.5
+
+
+def test_identity_examples_get_their_weight():
+    import tensorflow as tf
+
+    from aeib.train.trainer import as_keras_batch
+
+    audio = tf.constant([[0.1, 0.2, 0.3], [0.1, 0.2, 0.3], [0.0, 0.0, 0.0]])
+    target = tf.constant([[0.1, 0.2, 0.3], [0.1, 0.2, 0.31], [0.0, 0.0, 0.0]])
+    batch = {"input": audio, "reference": audio, "target": target}
+    x, y, weights = as_keras_batch(batch, identity_weight=4.0)
+    np.testing.assert_array_equal(weights.numpy(), [4.0, 1.0, 4.0])
+    assert len(as_keras_batch(batch)) == 2  # weight 1: no sample weights, as before the option existed
+
+
+def test_identity_weight_trains_and_a_run_started_before_the_option_resumes(tiny_data, tmp_path):
+    weighted = tmp_path / "weighted.json"
+    from aeib.model.config import CONFIG_DIR
+
+    config = json.loads((CONFIG_DIR / "tiny.json").read_text())
+    config["loss"]["identity_weight"] = 3.0
+    weighted.write_text(json.dumps(config))
+    summary = train(_options(tiny_data, tmp_path / "w", config=str(weighted), epochs=1))
+    assert np.isfinite(summary["best_val_loss"])
+
+    run = tmp_path / "old"
+    train(_options(tiny_data, run, epochs=1))
+    stored = json.loads((run / "config.json").read_text())
+    del stored["loss"]["identity_weight"]  # as written by a version without the option
+    (run / "config.json").write_text(json.dumps(stored))
+    assert train(_options(tiny_data, run, epochs=2, resume=True))["epochs_run"] == 2
