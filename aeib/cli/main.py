@@ -158,8 +158,9 @@ def main(argv: list[str] | None = None, *, on_started: Callable[[], None] | None
     try:
         if command in NUMBA_FAST_START_COMMANDS:
             from aeib.cli.numba_start import start_numba_without_blas_probe
+            from aeib.dsp.jit import run_before_numba_import
 
-            start_numba_without_blas_probe()
+            run_before_numba_import(start_numba_without_blas_probe)  # on the thread of the first kernel call
         if on_started is not None:
             on_started()
         with _interrupts_as_exceptions():

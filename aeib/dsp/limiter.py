@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
+
+from aeib.dsp.jit import njit
 
 CEILING_DBFS = -0.3
 RELEASE_MS = 50.0
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _limit(block: np.ndarray, ceiling: float, release_coef: float, state: float, out: np.ndarray) -> float:
     """Limit float64[samples, channels] into ``out``; returns the final gain state."""
     g = state
@@ -36,7 +37,7 @@ def _limit(block: np.ndarray, ceiling: float, release_coef: float, state: float,
     return g
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _exceeds(block: np.ndarray, ceiling: float) -> bool:
     """True if any |sample| of the block is above ``ceiling``."""
     flat = block.ravel()
