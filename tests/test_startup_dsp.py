@@ -61,18 +61,17 @@ def test_eq_response_equals_sosfreqz(rate):
 
 
 def test_numba_cache_falls_back_to_a_private_folder_when_aeib_and_home_are_read_only(tmp_path):
-    """Read-only install, no writable home: numba would raise when a kernel is defined; aeib gives it a temp folder."""
+    """Read-only install, no writable home: numba would raise at import; aeib gives it a temp folder."""
     code = textwrap.dedent("""
         import os, sys, tempfile
         real_access = os.access
         os.access = lambda path, mode, **kw: False if mode & os.W_OK else real_access(path, mode, **kw)
-        import aeib.dsp, numpy as np
-        from aeib.dsp.limiter import _exceeds
-        _exceeds(np.zeros((4, 2)), 1.0)  # the first kernel call imports numba and chooses its cache folder
+        import aeib.dsp, numba, numpy as np
         os.access = real_access
-        import numba
         folder = numba.config.CACHE_DIR
         assert folder.startswith(os.path.join(tempfile.gettempdir(), "aeib-numba-")), folder
+        from aeib.dsp.limiter import _exceeds
+        _exceeds(np.zeros((4, 2)), 1.0)
         print("OK", folder)
     """)
     env = {key: value for key, value in os.environ.items() if key != "NUMBA_CACHE_DIR"}

@@ -28,8 +28,7 @@ if argv[0] == "enhance":
     rc = main(argv)
 else:  # "load": import what enhance imports, load the model, compile the DSP; process no file
     from aeib.cli.numba_start import start_numba_without_blas_probe
-    from aeib.dsp.jit import run_before_numba_import
-    run_before_numba_import(start_numba_without_blas_probe)  # as `aeib enhance` starts numba
+    start_numba_without_blas_probe()  # as `aeib enhance` starts numba
     import numpy as np
     from aeib.cli.main import build_parser
     from aeib.dsp import ChainProcessor

@@ -158,9 +158,8 @@ def main(argv: list[str] | None = None, *, on_started: Callable[[], None] | None
     try:
         if command in NUMBA_FAST_START_COMMANDS:
             from aeib.cli.numba_start import start_numba_without_blas_probe
-            from aeib.dsp.jit import run_before_numba_import
 
-            run_before_numba_import(start_numba_without_blas_probe)  # on the thread of the first kernel call
+            start_numba_without_blas_probe()
         if on_started is not None:
             on_started()
         with _interrupts_as_exceptions():

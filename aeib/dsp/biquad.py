@@ -11,14 +11,13 @@ overlaps them. The arithmetic per sample and section is exactly sosfilt's, so re
 
 from __future__ import annotations
 
+import numba
 import numpy as np
-
-from aeib.dsp.jit import njit
 
 PIPELINED_SECTIONS = 6
 
 
-@njit(nogil=True, inline="always")
+@numba.njit(nogil=True, inline="always")
 def biquad_step(v: float, sos: np.ndarray, s: int, z0: float, z1: float) -> tuple[float, float, float]:
     """One sample ``v`` through section ``s`` of ``sos`` (float64[sections, 6]) with memories ``z0, z1``:
     returns ``(y, z0, z1)`` after it, sosfilt's arithmetic in sosfilt's order."""
@@ -26,7 +25,7 @@ def biquad_step(v: float, sos: np.ndarray, s: int, z0: float, z1: float) -> tupl
     return y, sos[s, 1] * v - sos[s, 4] * y + z1, sos[s, 2] * v - sos[s, 5] * y
 
 
-@njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _cascade6(x: np.ndarray, sos: np.ndarray, zi: np.ndarray, out: np.ndarray) -> None:
     """Six-section cascade over x: float64[samples, channels]; updates zi[6, channels, 2] in place."""
     n = x.shape[0]
@@ -72,7 +71,7 @@ def _cascade6(x: np.ndarray, sos: np.ndarray, zi: np.ndarray, out: np.ndarray) -
         zi[5, c, 0], zi[5, c, 1] = z50, z51
 
 
-@njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _cascade(x: np.ndarray, sos: np.ndarray, zi: np.ndarray, out: np.ndarray) -> None:
     """Any number of sections, section after section per sample (sosfilt's order of operations)."""
     for c in range(x.shape[1]):

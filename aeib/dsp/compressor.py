@@ -25,9 +25,9 @@ from __future__ import annotations
 import math
 from typing import Mapping
 
+import numba
 import numpy as np
 
-from aeib.dsp.jit import njit
 from aeib.dsp.processor import Processor, register_processor
 from aeib.dsp.schema import ParamSpec
 
@@ -72,7 +72,7 @@ def time_constant_coef(time_ms: float, sample_rate: float) -> float:
     return math.exp(-1000.0 / (time_ms * sample_rate))
 
 
-@njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def channel_peak(block: np.ndarray, floor: float = 0.0) -> np.ndarray:
     """Largest |sample| across channels, and at least ``floor``, for each sample of float64[samples,
     channels]: float64[samples]."""
@@ -96,7 +96,7 @@ def detector_level_db(block: np.ndarray) -> np.ndarray:
     return level
 
 
-@njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _static_reduction_db(log_level: np.ndarray, threshold_db: float, ratio: float, knee_db: float,
                          out: np.ndarray) -> None:
     """The static curve's gain reduction (dB, ≤ 0) per sample, as :func:`static_gain_reduction_db`.
@@ -118,7 +118,7 @@ def _static_reduction_db(log_level: np.ndarray, threshold_db: float, ratio: floa
         out[i] = 0.0 if over <= -half_knee else knee if over < half_knee else slope * over
 
 
-@njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _smoothed_gain(reduction_db: np.ndarray, attack_coef: float, release_coef: float, makeup_db: float,
                    state_db: float, out: np.ndarray) -> float:
     """Attack/release smoothing of the wanted reduction float64[samples] (dB); returns the smoothed
@@ -138,7 +138,7 @@ def _smoothed_gain(reduction_db: np.ndarray, attack_coef: float, release_coef: f
     return s
 
 
-@njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _apply_gain(block: np.ndarray, gain: np.ndarray, out: np.ndarray) -> None:
     """out[i, c] = block[i, c] · gain[i]."""
     if block.shape[1] == 2:

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
-
-from aeib.dsp.jit import njit
 
 CEILING_DBFS = -0.3
 RELEASE_MS = 50.0
 
 
-@njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _limit(block: np.ndarray, ceiling: float, release_coef: float, state: float, out: np.ndarray) -> float:
     """Limit float64[samples, channels] into ``out``; returns the final gain state."""
     g = state
@@ -37,7 +36,7 @@ def _limit(block: np.ndarray, ceiling: float, release_coef: float, state: float,
     return g
 
 
-@njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _exceeds(block: np.ndarray, ceiling: float) -> bool:
     """True if any |sample| of the block is above ``ceiling``."""
     flat = block.ravel()

@@ -43,11 +43,11 @@ from __future__ import annotations
 import functools
 import math
 
+import numba
 import numpy as np
 
 from aeib.dsp.biquad import biquad_step, sos_filter
 from aeib.dsp.compressor import channel_peak
-from aeib.dsp.jit import njit
 from aeib.errors import SignalError
 
 DEFAULT_TARGET_LUFS = -16.0
@@ -171,7 +171,7 @@ def oversample(audio: np.ndarray, factor: int) -> np.ndarray:
     return out
 
 
-@njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _weighted_energy_at(x: np.ndarray, sos: np.ndarray, zi: np.ndarray, weights: np.ndarray, energy: float,
                         positions: np.ndarray, values: np.ndarray) -> float:
     """K-filter ``x`` (float64[samples, channels]) and accumulate the channel-weighted power.
@@ -204,7 +204,7 @@ def _weighted_energy_at(x: np.ndarray, sos: np.ndarray, zi: np.ndarray, weights:
     return energy + total
 
 
-@njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _weighted_energy_at_stereo(x: np.ndarray, sos: np.ndarray, zi: np.ndarray, weights: np.ndarray, energy: float,
                                positions: np.ndarray, values: np.ndarray) -> float:
     """:func:`_weighted_energy_at` for two channels and two sections (BS.1770's K-weighting), the
@@ -247,7 +247,7 @@ def true_peak_margin_db(factor: int) -> float:
     return float(20.0 * np.log10(np.abs(kernel).sum(axis=1).max())) + 1e-9
 
 
-@njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _oversampled_max(audio: np.ndarray, kernel: np.ndarray, first: int, starts: np.ndarray,
                      stops: np.ndarray) -> float:
     """Largest |value| of :func:`oversample` (``kernel, first`` from :func:`_polyphase_kernel`) of
@@ -405,7 +405,7 @@ class LoudnessMeter:
             return best
         kernel, offset = _polyphase_kernel(self._oversample)
         peak = _oversampled_max(np.ascontiguousarray(pending), kernel, offset, starts[kept], stops[kept])
-        return max(best, float(peak))
+        return max(best, peak)
 
     def integrated_lufs(self) -> float:
         """Gated integrated loudness (LUFS) of everything fed; ``-inf`` for silence.
