@@ -27,8 +27,9 @@ if argv[0] == "enhance":
     from aeib.cli.main import main
     rc = main(argv)
 else:  # "load": import what enhance imports, load the model, compile the DSP; process no file
-    from aeib.cli.numba_start import start_numba_without_blas_probe
-    start_numba_without_blas_probe()  # as `aeib enhance` starts numba
+    from aeib.cli.numba_start import import_numba_without_scipy, start_numba_without_blas_probe
+    import_numba_without_scipy()  # as `aeib enhance` starts numba
+    start_numba_without_blas_probe()
     import numpy as np
     from aeib.cli.main import build_parser
     from aeib.dsp import ChainProcessor

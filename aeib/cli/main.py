@@ -147,6 +147,10 @@ def main(argv: list[str] | None = None, *, on_started: Callable[[], None] | None
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         command = _command_in(argv)
+        if command in NUMBA_FAST_START_COMMANDS:
+            from aeib.cli.numba_start import import_numba_without_scipy
+
+            import_numba_without_scipy()  # before the command's modules import numba
         parser = build_parser((command,)) if command in COMMAND_NAMES else build_parser()
     except Exception as exc:  # a broken install (a command module fails to import): still one line
         if debug:

@@ -59,3 +59,28 @@ def test_numbas_cffi_support_is_left_alone_when_cffi_is_already_loaded(tmp_path)
     assert "numba's cffi support: True" in stdout
     _, usual = _run(tmp_path, "usual", before="import scipy.linalg")
     assert (fast == usual).all()
+
+
+IMPORT_CASE = """
+import sys
+{before}
+from aeib.cli.numba_start import import_numba_without_scipy
+import_numba_without_scipy()
+print("numba:", "numba" in sys.modules, "scipy loaded:", "scipy" in sys.modules)
+import scipy
+print("scipy importable:", scipy.__version__ is not None)
+"""
+
+
+def test_numba_is_imported_without_scipy_and_scipy_stays_importable():
+    done = subprocess.run([sys.executable, "-c", IMPORT_CASE.format(before="")], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "numba: True scipy loaded: False" in done.stdout and "scipy importable: True" in done.stdout
+
+
+def test_nothing_is_done_when_numba_is_already_loaded():
+    done = subprocess.run([sys.executable, "-c", IMPORT_CASE.format(before="import numba")], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "scipy loaded: True" in done.stdout  # numba's own import checked scipy's version
