@@ -47,3 +47,31 @@ def test_mirroring_keeps_level_and_spectrum():
     assert abs(20 * np.log10(rms(window) / rms(clip))) < 0.5
     long_term = lambda x: log_mel_spectrogram(x, spec).mean(axis=0)  # noqa: E731
     assert np.abs(long_term(window) - long_term(clip)).max() < 0.5  # natural-log units: within ~2 dB per band
+
+
+def test_reused_work_arrays_change_nothing_across_calls_lengths_and_threads():
+    import threading
+
+    spec = LogMelSpec()
+    shared = LogMelFrontend(spec)
+    rng = np.random.default_rng(2)
+    signals = [rng.uniform(-1, 1, n).astype(np.float32) for n in (60_000, 30_000, 60_000, 1024)]
+    expected = [LogMelFrontend(spec)(audio) for audio in signals]  # each from a fresh front end
+    for audio, want in zip(signals, expected):
+        np.testing.assert_array_equal(shared(audio), want)
+    first = shared(signals[0])
+    shared(signals[1])
+    np.testing.assert_array_equal(first, expected[0])  # a result is not overwritten by the next call
+    results: dict[int, list[np.ndarray]] = {}
+
+    def run(worker: int) -> None:
+        results[worker] = [shared(audio) for audio in signals * 3]
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for worker in range(3):
+        for got, want in zip(results[worker], expected * 3):
+            np.testing.assert_array_equal(got, want)
