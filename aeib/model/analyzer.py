@@ -84,8 +84,9 @@ def build_enhancer(config: ModelConfig, analyzer: keras.Model | None = None) -> 
     input_audio = keras.Input((None,), name="input_audio")
     reference_audio = keras.Input((None,), name="reference_audio")
     params01 = analyzer([input_audio, reference_audio])
-    if config.loss.prior_weight > 0:
+    if config.loss.prior_weight > 0 or config.loss.bound_weight > 0:
         neutral01 = CHAIN_SCHEMA.normalize(CHAIN_SCHEMA.default_vector())
-        params01 = NeutralPrior(neutral01, config.loss.prior_weight, name="neutral_prior")(params01)
+        params01 = NeutralPrior(neutral01, config.loss.prior_weight, bound_weight=config.loss.bound_weight,
+                                bound_margin=config.loss.bound_margin, name="neutral_prior")(params01)
     output = build_dsp_layer(config)([input_audio, params01])
     return keras.Model([input_audio, reference_audio], output, name="enhancer")

@@ -114,6 +114,9 @@ class LossConfig:
             extremes unless the audio asks for them (0 = off).
         identity_weight: Weight of an identity example's loss (input = target: a good recording the
             chain should leave alone) relative to the others' weight of 1 (issue 12's "do no harm").
+        bound_weight: Weight of a penalty on settings within ``bound_margin`` of a range bound (0 at
+            the margin, rising quadratically to 1 at the bound, averaged over parameters; 0 = off).
+        bound_margin: Width of that band at each end of a range, in normalized units, in (0, 0.5).
     """
 
     mel_weight: float = 1.0
@@ -124,6 +127,8 @@ class LossConfig:
     level_matched: bool = False
     prior_weight: float = 0.0
     identity_weight: float = 1.0
+    bound_weight: float = 0.0
+    bound_margin: float = 0.03
 
     def __post_init__(self) -> None:
         _positive_ints(self.fft_sizes, "loss.fft_sizes")
@@ -138,6 +143,8 @@ class LossConfig:
         _require(isinstance(self.level_matched, bool), "loss.level_matched must be true or false")
         _require(self.prior_weight >= 0, f"loss.prior_weight must be >= 0, got {self.prior_weight}")
         _require(self.identity_weight > 0, f"loss.identity_weight must be > 0, got {self.identity_weight}")
+        _require(self.bound_weight >= 0, f"loss.bound_weight must be >= 0, got {self.bound_weight}")
+        _require(0 < self.bound_margin < 0.5, f"loss.bound_margin must be in (0, 0.5), got {self.bound_margin}")
 
 
 @dataclass(frozen=True)

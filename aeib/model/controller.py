@@ -82,11 +82,20 @@ class ParameterController(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="aeib")
 class NeutralPrior(keras.layers.Layer):
-    """Identity on the normalized setting that adds ``weight · mean((params01 − neutral01)²)`` as a loss.
+    """Identity on the normalized setting that adds the prior's penalties to the loss.
+
+    The penalty is ``weight · mean((params01 − neutral01)²)`` (settings stay near neutral unless the
+    audio asks for more) plus ``bound_weight · mean(b(params01))``, where ``b(p) = (max(0, m − p)² +
+    max(0, p − (1 − m))²) / m²`` with ``m = bound_margin``: 0 inside the margin, 1 at a range bound.
+    The second term keeps settings off the bounds of their ranges (issue 12: no parameter within 2 %
+    of a bound), including neutral values that sit on one (the compressor's 0 dBFS threshold and 1:1
+    ratio): "leave it alone" is then learned just inside the range, where it sounds the same.
 
     Args:
         neutral01: The neutral setting in normalized units, float[n_params].
-        weight: Penalty weight (in units of the audio loss).
+        weight: Weight of the neutral penalty (in units of the audio loss).
+        bound_weight: Weight of the bound penalty (0 = off).
+        bound_margin: Width of the penalized band at each end of a range, normalized units (0, 0.5).
 
     Call args:
         params01: float32[batch, n_params].
@@ -95,18 +104,29 @@ class NeutralPrior(keras.layers.Layer):
         ``params01`` unchanged.
     """
 
-    def __init__(self, neutral01: Sequence[float], weight: float, **kwargs):
+    def __init__(self, neutral01: Sequence[float], weight: float, bound_weight: float = 0.0,
+                 bound_margin: float = 0.03, **kwargs):
         super().__init__(**kwargs)
         self.neutral01 = [float(v) for v in neutral01]
         self.weight = float(weight)
+        self.bound_weight = float(bound_weight)
+        self.bound_margin = float(bound_margin)
 
     def call(self, params01):
         neutral = keras.ops.convert_to_tensor(np.asarray(self.neutral01, dtype=np.float32))
-        self.add_loss(self.weight * keras.ops.mean(keras.ops.square(params01 - neutral)))
+        penalty = self.weight * keras.ops.mean(keras.ops.square(params01 - neutral))
+        if self.bound_weight > 0:
+            margin = self.bound_margin
+            below = keras.ops.relu(margin - params01)
+            above = keras.ops.relu(params01 - (1.0 - margin))
+            near_bound = (keras.ops.square(below) + keras.ops.square(above)) / (margin * margin)
+            penalty = penalty + self.bound_weight * keras.ops.mean(near_bound)
+        self.add_loss(penalty)
         return params01
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "neutral01": self.neutral01, "weight": self.weight}
+        return {**super().get_config(), "neutral01": self.neutral01, "weight": self.weight,
+                "bound_weight": self.bound_weight, "bound_margin": self.bound_margin}

@@ -130,3 +130,38 @@ def test_enhancer_with_a_prior_weight_carries_the_prior(tiny_config):
     config = dataclasses.replace(tiny_config, loss=dataclasses.replace(tiny_config.loss, prior_weight=0.1))
     names = [layer.name for layer in build_enhancer(config).layers]
     assert "neutral_prior" in names and "neutral_prior" not in [layer.name for layer in build_enhancer(tiny_config).layers]
+
+
+def test_the_bound_penalty_is_zero_inside_the_margin_and_one_at_a_bound(tmp_path):
+    from aeib.model.controller import NeutralPrior
+
+    def penalty(layer, params):
+        inputs = keras.Input((params.shape[1],))
+        model = keras.Model(inputs, layer(inputs))
+        model(params)
+        return float(keras.ops.convert_to_numpy(model.losses[0]))
+
+    layer = NeutralPrior([0.5, 0.5], 0.0, bound_weight=2.0, bound_margin=0.05)
+    inside = np.array([[0.05, 0.95], [0.5, 0.2]], dtype=np.float32)
+    assert penalty(layer, inside) == pytest.approx(0.0, abs=1e-9)
+    # One of four entries at a bound (1.0), one halfway into the margin (0.025): (1 + 0.25) / 4.
+    near = np.array([[1.0, 0.5], [0.025, 0.5]], dtype=np.float32)
+    assert penalty(NeutralPrior([0.5, 0.5], 0.0, bound_weight=2.0, bound_margin=0.05), near) == \
+        pytest.approx(2.0 * 1.25 / 4, rel=1e-5)
+    # Both terms add.
+    both = NeutralPrior([0.5, 0.5], 0.3, bound_weight=2.0, bound_margin=0.05)
+    expected = 0.3 * np.mean((near - 0.5) ** 2) + 2.0 * 1.25 / 4
+    assert penalty(both, near) == pytest.approx(expected, rel=1e-5)
+    again = NeutralPrior.from_config(both.get_config())
+    assert (again.bound_weight, again.bound_margin) == (2.0, 0.05)
+    old = NeutralPrior.from_config({k: v for k, v in layer.get_config().items()
+                                    if k not in ("bound_weight", "bound_margin")})
+    assert old.bound_weight == 0.0  # a model saved before the option loads without it
+
+
+def test_enhancer_with_only_a_bound_weight_carries_the_prior(tiny_config):
+    import dataclasses
+
+    loss = dataclasses.replace(tiny_config.loss, prior_weight=0.0, bound_weight=1.0)
+    layer = build_enhancer(dataclasses.replace(tiny_config, loss=loss)).get_layer("neutral_prior")
+    assert (layer.weight, layer.bound_weight, layer.bound_margin) == (0.0, 1.0, 0.03)

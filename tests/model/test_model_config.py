@@ -54,6 +54,8 @@ def test_unknown_named_config_lists_the_known_ones():
     ({"name": "x", "loss": {"fft_sizes": [512], "mel_bands": [32, 16]}}, "equal lengths"),
     ({"name": "x", "loss": {"mel_weight": 0, "time_weight": 0}}, "not both 0"),
     ({"name": "x", "loss": {"identity_weight": 0}}, "identity_weight must be > 0"),
+    ({"name": "x", "loss": {"bound_weight": -1}}, "bound_weight must be >= 0"),
+    ({"name": "x", "loss": {"bound_margin": 0.5}}, r"bound_margin must be in \(0, 0.5\)"),
     ({"name": "x", "frontend": {"n_mels": 0}}, "invalid frontend: n_mels"),
     ({"name": "x", "frontend": {"frame_length": 100_000}}, "shorter than one frame"),
     ({"name": "x", "training": "fast"}, "training must be a JSON object"),
