@@ -7,6 +7,8 @@ from typing import Sequence
 import keras
 import numpy as np
 
+from aeib.model.config import LossConfig
+
 
 def neutral_output_bias(neutral01: Sequence[float], margin: float = 0.05) -> list[float]:
     """Sigmoid biases that make an untrained controller start near a given normalized setting.
@@ -105,7 +107,7 @@ class NeutralPrior(keras.layers.Layer):
     """
 
     def __init__(self, neutral01: Sequence[float], weight: float, bound_weight: float = 0.0,
-                 bound_margin: float = 0.03, **kwargs):
+                 bound_margin: float = LossConfig.bound_margin, **kwargs):
         super().__init__(**kwargs)
         self.neutral01 = [float(v) for v in neutral01]
         self.weight = float(weight)

@@ -132,7 +132,7 @@ def test_enhancer_with_a_prior_weight_carries_the_prior(tiny_config):
     assert "neutral_prior" in names and "neutral_prior" not in [layer.name for layer in build_enhancer(tiny_config).layers]
 
 
-def test_the_bound_penalty_is_zero_inside_the_margin_and_one_at_a_bound(tmp_path):
+def test_the_bound_penalty_is_zero_inside_the_margin_and_one_at_a_bound():
     from aeib.model.controller import NeutralPrior
 
     def penalty(layer, params):
