@@ -54,8 +54,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f"examples for the parity check (default {defaults.parity_examples})")
     parser.add_argument("--config", metavar="JSON",
                         help="export config file (default aeib/configs/export/default.json)")
+    parser.add_argument("--style-pull", action="append", default=[], metavar="STYLE=PULL",
+                        help="share of the way (0 < PULL <= 1) from a recording's own sound to a partial built-in "
+                        "style, for this analyzer (default: board-mix=0.4, live-room=0.5); repeatable. Choose it "
+                        "on a validation split (docs/TRAINING.md)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=run)
+
+
+def parse_style_pulls(items: list[str]) -> dict[str, float]:
+    """``--style-pull STYLE=PULL`` values as ``{style: pull}`` (the ranges are checked by the export).
+
+    Raises:
+        ExportError: for an item that is not ``STYLE=NUMBER``.
+    """
+    pulls: dict[str, float] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            pull = float(value)
+        except ValueError:
+            pull = None
+        if not sep or not name.strip() or pull is None:
+            raise ExportError(f"--style-pull takes STYLE=PULL, e.g. board-mix=0.55, got {item!r}")
+        pulls[name.strip()] = pull
+    return pulls
 
 
 def format_table(results) -> str:
@@ -91,6 +114,7 @@ def _check_out(out: Path, inputs: dict[str, Path]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     _check_out(Path(args.out), {"--data": Path(args.data), "--model": Path(args.model)})
+    style_pulls = parse_style_pulls(args.style_pull)
     config = ExportConfig.load(args.config)
     config = config.with_changes(
         variants=parse_variants(args.variants) if args.variants else None,
@@ -100,7 +124,8 @@ def run(args: argparse.Namespace) -> int:
     from aeib.export.pipeline import ExportRequest, export_model
 
     result = export_model(ExportRequest(model=Path(args.model), data_dir=Path(args.data), out_dir=Path(args.out),
-                                        name=args.name, config=config, install_default=args.install_default),
+                                        name=args.name, config=config, install_default=args.install_default,
+                                        style_pulls=style_pulls),
                           progress=not args.quiet)
     print(format_table(result.variants))
     for path in result.installed:

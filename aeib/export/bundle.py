@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 
@@ -31,12 +32,13 @@ LIVE_ROOM_STYLE = "live-room"
 STYLE_DESCRIPTIONS = {
     DEFAULT_STYLE: "clean live mix: the mean embedding of the training set's clean reference mixes "
                    "(captured in the same simulated rooms and phones as the inputs, with no style applied)",
-    BOARD_MIX_STYLE: "board mix: 40 % of the way from the recording's own sound to the mean of the training "
+    BOARD_MIX_STYLE: "board mix: {share} of the way from the recording's own sound to the mean of the training "
                      "set's board-mix references (what the mixing desk recorded, with no room and no phone) — "
                      "'make it sound like a proper recording'",
-    LIVE_ROOM_STYLE: "live room: half of the way from the recording's own sound to the mean of the training set's "
+    LIVE_ROOM_STYLE: "live room: {share} of the way from the recording's own sound to the mean of the training set's "
                      "references captured in the room by a phone, like the inputs but with nothing else wrong",
 }
+"""What each built-in style is; ``{share}`` becomes its pull in words (:func:`pull_share`)."""
 
 
 STYLE_PULLS = {BOARD_MIX_STYLE: 0.4, LIVE_ROOM_STYLE: 0.5}
@@ -82,11 +84,40 @@ def builtin_styles(embeddings: np.ndarray, reference_kinds: tuple[str, ...] | No
     return styles, BOARD_MIX_STYLE if BOARD_MIX_STYLE in styles else next(iter(styles))
 
 
-def style_entry(name: str, embedding: np.ndarray, spectrum: dict | None = None) -> dict:
+def pull_share(pull: float) -> str:
+    """A pull in words for a style's description: ``"half"`` for 0.5, else a percentage (``"55 %"``)."""
+    return "half" if pull == 0.5 else f"{100.0 * pull:g} %"
+
+
+def check_style_pulls(pulls: Mapping[str, float] | None) -> dict[str, float]:
+    """Per-style pulls that replace :data:`STYLE_PULLS` for one export, checked.
+
+    A pull is chosen per analyzer on a validation split (docs/TRAINING.md): an analyzer trained to
+    leave clean recordings alone moves less, so its style needs a larger pull for the same effect.
+
+    Raises:
+        ExportError: for a style that has no pull (only partial styles have one) or a pull outside (0, 1].
+    """
+    checked: dict[str, float] = {}
+    for name, pull in (pulls or {}).items():
+        if name not in STYLE_PULLS:
+            raise ExportError(f"style {name!r} has no pull to set; partial styles: {', '.join(sorted(STYLE_PULLS))}")
+        value = float(pull)
+        if not 0.0 < value <= 1.0:  # also refuses nan
+            raise ExportError(f"the pull of style {name!r} must lie in (0, 1], got {pull!r}")
+        checked[name] = value
+    return checked
+
+
+def style_entry(name: str, embedding: np.ndarray, spectrum: dict | None = None, pull: float | None = None) -> dict:
     """A style's JSON entry: description, embedding, (for a partial style) its pull and (if given) its
-    tonal target ``spectrum`` (``{"freqs_hz", "level_db", ...}``, :func:`aeib.export.data.style_spectra`)."""
-    pull = STYLE_PULLS.get(name, 1.0)
-    return {"description": STYLE_DESCRIPTIONS.get(name, name), "embedding": [float(v) for v in embedding],
+    tonal target ``spectrum`` (``{"freqs_hz", "level_db", ...}``, :func:`aeib.export.data.style_spectra`).
+
+    ``pull`` replaces the style's :data:`STYLE_PULLS` value (None: that value, or 1 for a fixed style).
+    """
+    pull = STYLE_PULLS.get(name, 1.0) if pull is None else float(pull)
+    description = STYLE_DESCRIPTIONS.get(name, name).replace("{share}", pull_share(pull))
+    return {"description": description, "embedding": [float(v) for v in embedding],
             **({"pull": pull} if pull < 1.0 else {}), **({"spectrum": spectrum} if spectrum is not None else {})}
 
 
@@ -118,7 +149,8 @@ def bundle_metadata(*, name: str, variant: str, tflite_bytes: bytes, config: Mod
                     tensor_specs: dict[str, dict], styles: dict[str, list[float]], training: dict, parity: dict,
                     tensorflow_version: str, runtime: dict, recommended: bool = True,
                     recommendation: str | None = None, default_style: str = DEFAULT_STYLE,
-                    style_spectra: dict[str, dict] | None = None) -> dict:
+                    style_spectra: dict[str, dict] | None = None,
+                    style_pulls: Mapping[str, float] | None = None) -> dict:
     """The JSON object written beside a ``.tflite`` file.
 
     Args:
@@ -138,6 +170,7 @@ def bundle_metadata(*, name: str, variant: str, tflite_bytes: bytes, config: Mod
         recommended: False for a variant written for completeness but not recommended.
         recommendation: Why not (the measured reason), when ``recommended`` is False.
         style_spectra: ``{style name: tonal target}`` for the styles that have one.
+        style_pulls: ``{style name: pull}`` replacing :data:`STYLE_PULLS` (:func:`check_style_pulls`).
     """
     raw = "input_audio" in tensor_specs
     first_input = "input_audio" if raw else "input_features"
@@ -165,7 +198,8 @@ def bundle_metadata(*, name: str, variant: str, tflite_bytes: bytes, config: Mod
         "signature_key": SIGNATURE_KEY,
         "inputs": [tensor_specs[first_input], tensor_specs["reference_embedding"]],
         "outputs": [tensor_specs["params01"], tensor_specs["input_embedding"]],
-        "styles": {style: style_entry(style, emb, (style_spectra or {}).get(style)) for style, emb in styles.items()},
+        "styles": {style: style_entry(style, emb, (style_spectra or {}).get(style), (style_pulls or {}).get(style))
+                   for style, emb in styles.items()},
         "default_style": default_style,
         "training": training,
         "parity": parity,

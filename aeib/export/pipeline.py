@@ -15,6 +15,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 from tqdm import tqdm
@@ -24,6 +25,7 @@ from aeib.export.bundle import (
     builtin_styles,
     bundle_metadata,
     check_name,
+    check_style_pulls,
     file_names,
     install_default,
     prepare_out_dir,
@@ -61,6 +63,8 @@ class ExportRequest:
         install_default: Variant to install as the default model, or ``None``: it is written into
             ``models_dir`` (``aeib/runtime/models/``) instead of ``out_dir``, so that it exists once.
         models_dir: Where ``install_default`` goes (the package folder unless a test overrides it).
+        style_pulls: ``{style name: pull}`` replacing :data:`aeib.export.bundle.STYLE_PULLS` in this
+            export (the pull chosen for this analyzer on a validation split); checked before any work.
     """
 
     model: Path
@@ -70,6 +74,7 @@ class ExportRequest:
     config: ExportConfig = field(default_factory=ExportConfig)
     install_default: str | None = None
     models_dir: Path | None = None
+    style_pulls: Mapping[str, float] | None = None
 
 
 @dataclass
@@ -137,6 +142,7 @@ def export_model(request: ExportRequest, progress: bool = True) -> ExportResult:
     started = time.perf_counter()
     config = request.config
     _check_request(request)
+    style_pulls = check_style_pulls(request.style_pulls)
     variants = config.variants
     steps = 4 + 2 * len(variants) + 1
     with tqdm(total=steps, desc="export", unit="step", leave=False, file=sys.stderr, disable=not progress or None) as bar:
@@ -222,7 +228,8 @@ def export_model(request: ExportRequest, progress: bool = True) -> ExportResult:
                 name=request.name, variant=variant, tflite_bytes=tflite_bytes, config=model_config,
                 window_samples=window, tensor_specs=specs, styles=styles, training=training, parity=parity,
                 tensorflow_version=tf.__version__, runtime=runtime, recommended=recommendation is None,
-                recommendation=recommendation, default_style=default_style, style_spectra=spectra)
+                recommendation=recommendation, default_style=default_style, style_spectra=spectra,
+                style_pulls=style_pulls)
             pending.append((variant, tflite_bytes, metadata))
             bar.update()
 

@@ -1,8 +1,20 @@
 """Built-in reference-free styles: board-mix and live-room from data v2, clean-live-mix from data v1."""
 
-import numpy as np
+import re
 
-from aeib.export.bundle import BOARD_MIX_STYLE, DEFAULT_STYLE, LIVE_ROOM_STYLE, STYLE_PULLS, builtin_styles, style_entry
+import numpy as np
+import pytest
+
+from aeib.export.bundle import (
+    BOARD_MIX_STYLE,
+    DEFAULT_STYLE,
+    LIVE_ROOM_STYLE,
+    STYLE_PULLS,
+    builtin_styles,
+    check_style_pulls,
+    style_entry,
+)
+from aeib.export.config import ExportError
 
 
 def test_v2_styles_are_the_mean_embeddings_of_each_kind_of_reference():
@@ -27,6 +39,29 @@ def test_style_entries_record_the_pull_of_partial_styles():
     assert board["pull"] == STYLE_PULLS[BOARD_MIX_STYLE] and 0.0 < board["pull"] < 1.0
     assert board["embedding"] == [1.0, 2.0] and "board mix" in board["description"]
     assert "pull" not in style_entry(DEFAULT_STYLE, np.array([1.0, 2.0]))   # a fixed style
+
+
+def test_an_export_may_set_a_styles_pull_and_its_description_says_so():
+    default = style_entry(BOARD_MIX_STYLE, np.array([1.0, 2.0]))
+    assert "40 % of the way" in default["description"]
+    board = style_entry(BOARD_MIX_STYLE, np.array([1.0, 2.0]), pull=0.55)
+    assert board["pull"] == 0.55 and "55 % of the way" in board["description"]
+    room = style_entry(LIVE_ROOM_STYLE, np.array([1.0, 2.0]))
+    assert room["pull"] == 0.5 and room["description"].startswith("live room: half of the way")
+    assert "pull" not in style_entry(BOARD_MIX_STYLE, np.array([1.0, 2.0]), pull=1.0)   # the full style
+
+
+@pytest.mark.parametrize("pulls, message", [
+    ({"clean-live-mix": 0.5}, "has no pull to set"),
+    ({BOARD_MIX_STYLE: 0.0}, "must lie in (0, 1]"),
+    ({BOARD_MIX_STYLE: 1.2}, "must lie in (0, 1]"),
+    ({BOARD_MIX_STYLE: float("nan")}, "must lie in (0, 1]"),
+])
+def test_bad_style_pulls_are_refused(pulls, message):
+    with pytest.raises(ExportError, match=re.escape(message)):
+        check_style_pulls(pulls)
+    assert check_style_pulls({BOARD_MIX_STYLE: 0.55, LIVE_ROOM_STYLE: 1}) == {BOARD_MIX_STYLE: 0.55, LIVE_ROOM_STYLE: 1.0}
+    assert check_style_pulls(None) == {}
 
 
 def test_a_written_partial_style_reads_back_as_one(tmp_path):

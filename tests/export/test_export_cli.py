@@ -26,6 +26,9 @@ def test_cli_exports_one_variant_and_prints_the_table(tiny_run, train_only_data,
     ("corrupt_model", "not a readable aeib .keras model"),
     ("missing_data", "no such data folder"),
     ("bad_variant", "unknown or no variant"),
+    ("pull_syntax", "--style-pull takes STYLE=PULL"),
+    ("pull_range", "must lie in (0, 1]"),
+    ("pull_style", "has no pull to set"),
 ])
 def test_bad_input_gives_one_line_and_exit_2(case, message, tiny_run, train_only_data, tmp_path, capsys):
     model, data, extra = str(tiny_run), str(train_only_data), []
@@ -37,8 +40,11 @@ def test_bad_input_gives_one_line_and_exit_2(case, message, tiny_run, train_only
         model = str(corrupt)
     elif case == "missing_data":
         data = str(tmp_path / "no-data")
-    else:
+    elif case == "bad_variant":
         extra = ["--variants", "float32,int3"]
+    else:
+        extra = ["--style-pull", {"pull_syntax": "board-mix", "pull_range": "board-mix=1.5",
+                                  "pull_style": "clean-live-mix=0.5"}[case]]
     out = tmp_path / "out"
     assert main(["export", "--model", model, "--data", data, "--out", str(out), "-q", *extra]) == 2
     err = capsys.readouterr().err.strip()
@@ -50,5 +56,5 @@ def test_help_lists_every_option():
     done = subprocess.run([sys.executable, "-m", "aeib.cli.main", "export", "--help"], capture_output=True, text=True)
     assert done.returncode == 0
     for option in ("--model", "--data", "--out", "--name", "--variants", "--install-default", "--window",
-                   "--representative", "--parity-examples", "--config"):
+                   "--representative", "--parity-examples", "--config", "--style-pull"):
         assert option in done.stdout
