@@ -70,14 +70,13 @@ def parse_style_pulls(items: list[str]) -> dict[str, float]:
     """
     pulls: dict[str, float] = {}
     for item in items:
-        name, sep, value = item.partition("=")
+        name, _, value = item.partition("=")  # no "=": value "" fails float()
         try:
-            pull = float(value)
+            if not name.strip():
+                raise ValueError(item)
+            pulls[name.strip()] = float(value)
         except ValueError:
-            pull = None
-        if not sep or not name.strip() or pull is None:
-            raise ExportError(f"--style-pull takes STYLE=PULL, e.g. board-mix=0.55, got {item!r}")
-        pulls[name.strip()] = pull
+            raise ExportError(f"--style-pull takes STYLE=PULL, e.g. board-mix=0.55, got {item!r}") from None
     return pulls
 
 
