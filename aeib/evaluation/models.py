@@ -93,7 +93,9 @@ class KerasModelMethod(Method):
         rate = example.sample_rate
         x = resample(example.input, rate, self.sample_rate)[None]
         reference = resample(example.reference, rate, self.sample_rate)[None]
-        params01 = np.asarray(self._analyzer.predict_on_batch([x, reference]))[0]
+        from aeib.model.style_token import analyzer_inputs
+
+        params01 = np.asarray(self._analyzer.predict_on_batch(analyzer_inputs(self._analyzer, x, reference)))[0]
         return _apply(example, params01)
 
 

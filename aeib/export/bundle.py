@@ -39,6 +39,11 @@ STYLE_DESCRIPTIONS = {
                      "references captured in the room by a phone, like the inputs but with nothing else wrong",
 }
 """What each built-in style is; ``{share}`` becomes its pull in words (:func:`pull_share`)."""
+LEARNED_BOARD_MIX_DESCRIPTION = (
+    "board mix: a style embedding learned in training ({share} of the way), standing in for a reference "
+    "wherever the target was the mixing desk's recording or the input itself (a clean recording left alone) — "
+    "'make it sound like a proper recording'")
+"""``board-mix``'s description for an analyzer trained with a style token (:mod:`aeib.model.style_token`)."""
 
 
 STYLE_PULLS = {BOARD_MIX_STYLE: 0.4, LIVE_ROOM_STYLE: 0.5}
@@ -109,14 +114,15 @@ def check_style_pulls(pulls: Mapping[str, float] | None) -> dict[str, float]:
     return checked
 
 
-def style_entry(name: str, embedding: np.ndarray, spectrum: dict | None = None, pull: float | None = None) -> dict:
+def style_entry(name: str, embedding: np.ndarray, spectrum: dict | None = None, pull: float | None = None,
+                description: str | None = None) -> dict:
     """A style's JSON entry: description, embedding, (for a partial style) its pull and (if given) its
     tonal target ``spectrum`` (``{"freqs_hz", "level_db", ...}``, :func:`aeib.export.data.style_spectra`).
 
     ``pull`` replaces the style's :data:`STYLE_PULLS` value (None: that value, or 1 for a fixed style).
     """
     pull = STYLE_PULLS.get(name, 1.0) if pull is None else float(pull)
-    description = STYLE_DESCRIPTIONS.get(name, name).replace("{share}", pull_share(pull))
+    description = (description or STYLE_DESCRIPTIONS.get(name, name)).replace("{share}", pull_share(pull))
     return {"description": description, "embedding": [float(v) for v in embedding],
             **({"pull": pull} if pull < 1.0 else {}), **({"spectrum": spectrum} if spectrum is not None else {})}
 
@@ -150,7 +156,8 @@ def bundle_metadata(*, name: str, variant: str, tflite_bytes: bytes, config: Mod
                     tensorflow_version: str, runtime: dict, recommended: bool = True,
                     recommendation: str | None = None, default_style: str = DEFAULT_STYLE,
                     style_spectra: dict[str, dict] | None = None,
-                    style_pulls: Mapping[str, float] | None = None) -> dict:
+                    style_pulls: Mapping[str, float] | None = None,
+                    style_descriptions: Mapping[str, str] | None = None) -> dict:
     """The JSON object written beside a ``.tflite`` file.
 
     Args:
@@ -171,6 +178,7 @@ def bundle_metadata(*, name: str, variant: str, tflite_bytes: bytes, config: Mod
         recommendation: Why not (the measured reason), when ``recommended`` is False.
         style_spectra: ``{style name: tonal target}`` for the styles that have one.
         style_pulls: ``{style name: pull}`` replacing :data:`STYLE_PULLS` (:func:`check_style_pulls`).
+        style_descriptions: ``{style name: description}`` replacing :data:`STYLE_DESCRIPTIONS`.
     """
     raw = "input_audio" in tensor_specs
     first_input = "input_audio" if raw else "input_features"
@@ -198,7 +206,8 @@ def bundle_metadata(*, name: str, variant: str, tflite_bytes: bytes, config: Mod
         "signature_key": SIGNATURE_KEY,
         "inputs": [tensor_specs[first_input], tensor_specs["reference_embedding"]],
         "outputs": [tensor_specs["params01"], tensor_specs["input_embedding"]],
-        "styles": {style: style_entry(style, emb, (style_spectra or {}).get(style), (style_pulls or {}).get(style))
+        "styles": {style: style_entry(style, emb, (style_spectra or {}).get(style), (style_pulls or {}).get(style),
+                                      (style_descriptions or {}).get(style))
                    for style, emb in styles.items()},
         "default_style": default_style,
         "training": training,

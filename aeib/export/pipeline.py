@@ -21,6 +21,8 @@ import numpy as np
 from tqdm import tqdm
 
 from aeib.export.bundle import (
+    BOARD_MIX_STYLE,
+    LEARNED_BOARD_MIX_DESCRIPTION,
     STYLE_TONAL_TARGETS,
     builtin_styles,
     bundle_metadata,
@@ -98,9 +100,12 @@ def keras_params01(analyzer, windows: Windows) -> np.ndarray:
     """The Keras analyzer's settings on raw audio: float32[n, P]."""
     import keras
 
+    from aeib.model.style_token import analyzer_inputs
+
     out = []
     for start in range(0, len(windows), KERAS_BATCH):
-        batch = [windows.input[start:start + KERAS_BATCH], windows.reference[start:start + KERAS_BATCH]]
+        batch = analyzer_inputs(analyzer, windows.input[start:start + KERAS_BATCH],
+                                windows.reference[start:start + KERAS_BATCH])
         out.append(keras.ops.convert_to_numpy(analyzer(batch, training=False)))
     return np.concatenate(out).astype(np.float32)
 
@@ -155,6 +160,11 @@ def export_model(request: ExportRequest, progress: bool = True) -> ExportResult:
 
         trained = load_trained_analyzer(request.model)
         model_config = trained.config
+        from aeib.model.style_token import style_token_of
+
+        token = style_token_of(trained.model)
+        if token is not None:  # a learned style is used whole: its pull is 1 unless asked otherwise
+            style_pulls = {BOARD_MIX_STYLE: 1.0, **style_pulls}
         spec = model_config.log_mel_spec
         window = config.window_samples(model_config.sample_rate)
         if spec.n_frames(window) < 1:
@@ -207,6 +217,8 @@ def export_model(request: ExportRequest, progress: bool = True) -> ExportResult:
             style_in, check_in, check_ref = ((train.reference, check.input, check.reference) if raw else
                                              (train_ref_feats, check_input_feats, check_ref_feats))
             styles, default_style = builtin_styles(runner.embed(style_in), train.reference_kinds)
+            if token is not None:
+                styles[BOARD_MIX_STYLE], default_style = token, BOARD_MIX_STYLE
             predicted = runner.predict(check_in, runner.embed(check_ref))
             parity = parity_report(reference_params, predicted, check.input, model_config.sample_rate,
                                    config.tolerances[variant], check.source)
@@ -229,7 +241,8 @@ def export_model(request: ExportRequest, progress: bool = True) -> ExportResult:
                 window_samples=window, tensor_specs=specs, styles=styles, training=training, parity=parity,
                 tensorflow_version=tf.__version__, runtime=runtime, recommended=recommendation is None,
                 recommendation=recommendation, default_style=default_style, style_spectra=spectra,
-                style_pulls=style_pulls)
+                style_pulls=style_pulls,
+                style_descriptions={BOARD_MIX_STYLE: LEARNED_BOARD_MIX_DESCRIPTION} if token is not None else None)
             pending.append((variant, tflite_bytes, metadata))
             bar.update()
 

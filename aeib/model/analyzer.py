@@ -22,6 +22,7 @@ from aeib.model.controller import NeutralPrior, ParameterController, neutral_out
 from aeib.model.encoder import AudioEncoder
 from aeib.model.frontend import LogMelSpectrogram
 from aeib.model.spsa import SpsaDspLayer
+from aeib.model.style_token import STYLE_TOKEN_INPUT, STYLE_TOKEN_LAYER, StyleToken
 
 NEUTRAL_MARGIN = 0.1
 """The untrained controller starts at the neutral setting, clipped to [0.1, 0.9] in normalized units."""
@@ -38,7 +39,9 @@ def build_analyzer(config: ModelConfig, n_samples: int | None = None) -> keras.M
     Returns:
         A functional ``keras.Model`` named ``analyzer`` with inputs ``input_audio`` and
         ``reference_audio`` (float32[batch, samples]) and output float32[batch, len(CHAIN_SCHEMA)]
-        in (0, 1), in ``CHAIN_SCHEMA`` order.
+        in (0, 1), in ``CHAIN_SCHEMA`` order. With ``training.style_token_prob > 0`` it has a third
+        input ``use_style_token`` (float32[batch, 1]): where it is 1 the reference's embedding is
+        replaced by a learned style token (:mod:`aeib.model.style_token`).
     """
     input_audio = keras.Input((n_samples,), name="input_audio")
     reference_audio = keras.Input((n_samples,), name="reference_audio")
@@ -52,10 +55,17 @@ def build_analyzer(config: ModelConfig, n_samples: int | None = None) -> keras.M
         output_bias=neutral_output_bias(CHAIN_SCHEMA.normalize(CHAIN_SCHEMA.default_vector()), NEUTRAL_MARGIN),
         name="controller",
     )
+    reference_embedding = encoder(frontend(reference_audio))
+    inputs = [input_audio, reference_audio]
+    if config.training.style_token_prob > 0:
+        use_token = keras.Input((1,), name=STYLE_TOKEN_INPUT)
+        inputs.append(use_token)
+        reference_embedding = StyleToken(config.encoder.embedding_dim, name=STYLE_TOKEN_LAYER)(
+            [reference_embedding, use_token])
     joint = keras.layers.Concatenate(axis=-1, name="joint_embedding")(
-        [encoder(frontend(input_audio)), encoder(frontend(reference_audio))]
+        [encoder(frontend(input_audio)), reference_embedding]
     )
-    return keras.Model([input_audio, reference_audio], controller(joint), name="analyzer")
+    return keras.Model(inputs, controller(joint), name="analyzer")
 
 
 def build_dsp_layer(config: ModelConfig) -> keras.layers.Layer:
@@ -77,16 +87,20 @@ def build_enhancer(config: ModelConfig, analyzer: keras.Model | None = None) -> 
         analyzer: An existing analyzer to wrap (its weights are shared); a new one if ``None``.
 
     Returns:
-        A ``keras.Model`` named ``enhancer``: ``[input_audio, reference_audio]`` →
+        A ``keras.Model`` named ``enhancer``: ``[input_audio, reference_audio]`` (plus
+        ``use_style_token`` when the analyzer has a style token) →
         processed input audio float32[batch, samples]. The analyzer is its layer ``"analyzer"``.
     """
     analyzer = build_analyzer(config) if analyzer is None else analyzer
     input_audio = keras.Input((None,), name="input_audio")
     reference_audio = keras.Input((None,), name="reference_audio")
-    params01 = analyzer([input_audio, reference_audio])
+    inputs = [input_audio, reference_audio]
+    if len(analyzer.inputs) == 3:
+        inputs.append(keras.Input((1,), name=STYLE_TOKEN_INPUT))
+    params01 = analyzer(inputs)
     if config.loss.prior_weight > 0 or config.loss.bound_weight > 0:
         neutral01 = CHAIN_SCHEMA.normalize(CHAIN_SCHEMA.default_vector())
         params01 = NeutralPrior(neutral01, config.loss.prior_weight, bound_weight=config.loss.bound_weight,
                                 bound_margin=config.loss.bound_margin, name="neutral_prior")(params01)
     output = build_dsp_layer(config)([input_audio, params01])
-    return keras.Model([input_audio, reference_audio], output, name="enhancer")
+    return keras.Model(inputs, output, name="enhancer")

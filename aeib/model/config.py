@@ -165,6 +165,10 @@ class TrainingConfig:
             on CPU, several seconds of compilation on the first step). The SPSA layer itself
             cannot be compiled (it calls numpy).
         seed: Seed of the SPSA perturbations.
+        style_token_prob: Share of the eligible examples (a board-mix target, or an identity
+            example) whose reference embedding is replaced by a learned style token during training,
+            so that the token can be shipped as the reference-free ``board-mix`` style
+            (:mod:`aeib.model.style_token`); 0 = no token (the analyzer has two inputs).
     """
 
     gradient: str = "spsa"
@@ -178,6 +182,7 @@ class TrainingConfig:
     compressor_block_size: int = 64
     jit_compile: bool = True
     seed: int = 0
+    style_token_prob: float = 0.0
 
     def __post_init__(self) -> None:
         _require(self.gradient in GRADIENT_MODES,
@@ -185,6 +190,8 @@ class TrainingConfig:
         _require(self.dsp_backend in DSP_BACKENDS,
                  f"training.dsp_backend must be one of {DSP_BACKENDS}, got {self.dsp_backend!r}")
         _require(0.0 < self.spsa_epsilon <= 0.5, f"training.spsa_epsilon must be in (0, 0.5], got {self.spsa_epsilon}")
+        _require(0.0 <= self.style_token_prob <= 1.0,
+                 f"training.style_token_prob must be in [0, 1], got {self.style_token_prob}")
         _require(self.learning_rate > 0, f"training.learning_rate must be positive, got {self.learning_rate}")
         _positive_ints((self.batch_size, self.compressor_block_size), "training.batch_size/compressor_block_size")
         _require(self.crop_seconds > 0, f"training.crop_seconds must be positive, got {self.crop_seconds}")

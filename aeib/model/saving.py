@@ -7,7 +7,7 @@ from pathlib import Path
 import keras
 
 # Importing these modules registers their serializable classes under the "aeib" package.
-from aeib.model import autodiff_dsp, controller, encoder, frontend, losses, spsa  # noqa: F401
+from aeib.model import autodiff_dsp, controller, encoder, frontend, losses, spsa, style_token  # noqa: F401
 
 
 def load_keras_model(path: str | Path, compile: bool = False) -> keras.Model:

@@ -12,6 +12,10 @@ Batch layout (a dict of float32/int32 tensors)::
     params                   : float32[batch, n_params]        applied setting, physical units
     params01                 : float32[batch, n_params]        the same, normalized to [0, 1]
     style                    : int32[batch]                    index into aeib.data.STYLE_NAMES
+    token_eligible           : float32[batch]                  1 where the target is a board mix or
+                                                               the input itself (data v2), else 0
+    token_draw               : float32[batch]                  uniform in [0, 1), reproducible per
+                                                               example (the style-token draw)
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import tensorflow as tf
 
 from aeib.data.corpus import CorpusError
 from aeib.data.manifest import load_manifest, shard_files
-from aeib.data.shards import SIGNALS, member_layout
+from aeib.data.shards import SIGNALS, member_layout, read_meta
 from aeib.errors import ParameterError
 
 DEFAULT_CROP_S = 2.5
@@ -32,17 +36,41 @@ DEFAULT_CROP_S = 2.5
 _COLUMNS = SIGNALS + ("params", "params01", "style")
 
 
-def _shard_table(files: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Byte offsets and lengths of every column in every shard, read from the zip and npy headers."""
-    offsets, sizes = [], []
+def token_eligible(record: dict) -> bool:
+    """Whether an example may stand in for the reference-free board-mix style (its target is a
+    board mix, or it is a clean recording to be left alone)."""
+    return record.get("recipe") == "v2" and (record.get("target_mode") == "board" or record.get("mode") == "identity")
+
+
+def _eligible_flags(path: str, n_examples: int) -> np.ndarray:
+    """float32[n_examples] of :func:`token_eligible` from a shard's metadata (zeros if it has none)."""
+    try:
+        records = read_meta(path).get("examples", [])
+    except Exception:  # noqa: BLE001 - v1 shards or missing metadata: nothing is eligible
+        records = []
+    flags = np.zeros(n_examples, dtype=np.float32)
+    for index, record in enumerate(records[:n_examples]):
+        flags[index] = float(token_eligible(record))
+    return flags
+
+
+def _shard_table(files: list[str]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """Byte offsets and lengths of every column in every shard, read from the zip and npy headers,
+    and each shard's style-token eligibility flags (padded to the largest shard)."""
+    offsets, sizes, flags = [], [], []
     for path in files:
         layout = member_layout(path)
         offsets.append([layout[name][0] for name in _COLUMNS])
         sizes.append([layout[name][1] for name in _COLUMNS])
-    return files, np.array(offsets, dtype=np.int64), np.array(sizes, dtype=np.int64)
+        flags.append(_eligible_flags(path, int(layout["style"][3][0])))
+    width = max(len(f) for f in flags)
+    padded = np.zeros((len(files), width), dtype=np.float32)
+    for row, values in enumerate(flags):
+        padded[row, :len(values)] = values
+    return files, np.array(offsets, dtype=np.int64), np.array(sizes, dtype=np.int64), padded
 
 
-def _shard_examples(path: tf.Tensor, offsets: tf.Tensor, sizes: tf.Tensor, segment: int,
+def _shard_examples(path: tf.Tensor, offsets: tf.Tensor, sizes: tf.Tensor, eligible: tf.Tensor, segment: int,
                     n_params: int) -> tf.data.Dataset:
     """The examples of one shard, decoded with TensorFlow ops only.
 
@@ -59,7 +87,7 @@ def _shard_examples(path: tf.Tensor, offsets: tf.Tensor, sizes: tf.Tensor, segme
     params = column(3, tf.float32, n_params)
     params01 = column(4, tf.float32, n_params)
     style = tf.cast(column(5, tf.int16, None), tf.int32)
-    return tf.data.Dataset.from_tensor_slices(signals + (params, params01, style))
+    return tf.data.Dataset.from_tensor_slices(signals + (params, params01, style, eligible[:tf.shape(style)[0]]))
 
 
 def pair_dataset(data_dir: str | Path, split: str = "train", batch_size: int = 16, crop_s: float = DEFAULT_CROP_S,
@@ -105,7 +133,7 @@ def pair_dataset(data_dir: str | Path, split: str = "train", batch_size: int = 1
     if repeat:
         shard_ds = shard_ds.repeat()
     ds = shard_ds.interleave(
-        lambda path, offsets, sizes: _shard_examples(path, offsets, sizes, segment, n_params),
+        lambda path, offsets, sizes, eligible: _shard_examples(path, offsets, sizes, eligible, segment, n_params),
         cycle_length=min(cycle_length, len(files)), block_length=1)
     if shuffle:
         ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
@@ -121,8 +149,9 @@ def pair_dataset(data_dir: str | Path, split: str = "train", batch_size: int = 1
         return pair[0], pair[1]
 
     def crop_example(index, example):
-        inp, tgt, ref, params, params01, style = example
+        inp, tgt, ref, params, params01, style, eligible = example
         same, other = offsets(index)
+        draw = tf.random.stateless_uniform([], seed=tf.stack([tf.cast(seed, tf.int64) + 7919, index]))
 
         def window(signal, start):  # a static length, which the autodiff chain needs when traced
             return tf.ensure_shape(tf.cast(signal[start:start + crop], tf.float32), [crop])
@@ -132,6 +161,7 @@ def pair_dataset(data_dir: str | Path, split: str = "train", batch_size: int = 1
             "target": window(tgt, same),
             "reference": window(ref, other),
             "params": params, "params01": params01, "style": style,
+            "token_eligible": eligible, "token_draw": draw,
         }
 
     ds = ds.enumerate().map(crop_example, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)

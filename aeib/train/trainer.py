@@ -40,6 +40,7 @@ from aeib.model.analyzer import build_enhancer
 from aeib.model.config import ModelConfig
 from aeib.model.saving import load_keras_model
 from aeib.model.spsa import SpsaDspLayer
+from aeib.model.style_token import STYLE_TOKEN_LAYER
 from aeib.model.train_step import compile_enhancer
 from aeib.train.dataset import pair_dataset
 from aeib.train.strategy import make_strategy
@@ -108,10 +109,21 @@ def identity_weights(input_audio: tf.Tensor, target: tf.Tensor, weight: float) -
     return tf.where(same, tf.constant(weight, tf.float32), tf.constant(1.0, tf.float32))
 
 
-def as_keras_batch(batch: dict, identity_weight: float = 1.0) -> tuple:
+def style_token_flags(batch: dict, prob: float) -> tf.Tensor:
+    """float32[batch, 1]: 1 for the eligible examples whose reproducible draw falls under ``prob``
+    (their reference embedding is replaced by the style token), else 0."""
+    use = tf.logical_and(batch["token_eligible"] > 0.5, batch["token_draw"] < prob)
+    return tf.cast(use, tf.float32)[:, None]
+
+
+def as_keras_batch(batch: dict, identity_weight: float = 1.0, style_token_prob: float = 0.0) -> tuple:
     """``((input, reference), target)`` for ``model.fit``, with per-example sample weights appended
-    when identity examples weigh other than 1 (``loss.identity_weight``)."""
-    x, y = (batch["input"], batch["reference"]), batch["target"]
+    when identity examples weigh other than 1 (``loss.identity_weight``), and the style-token flags
+    as a third input when the analyzer has a token (``training.style_token_prob > 0``)."""
+    x: tuple = (batch["input"], batch["reference"])
+    if style_token_prob > 0:
+        x = x + (style_token_flags(batch, style_token_prob),)
+    y = batch["target"]
     if identity_weight == 1.0:
         return x, y
     return x, y, identity_weights(batch["input"], batch["target"], identity_weight)
@@ -119,7 +131,7 @@ def as_keras_batch(batch: dict, identity_weight: float = 1.0) -> tuple:
 
 def _keras_batches(config: ModelConfig):
     def convert(batch: dict) -> tuple:
-        return as_keras_batch(batch, config.loss.identity_weight)
+        return as_keras_batch(batch, config.loss.identity_weight, config.training.style_token_prob)
     return convert
 
 
@@ -234,9 +246,37 @@ def _init_analyzer(model: keras.Model, path: Path) -> None:
         source = source.get_layer("analyzer")
     target = model.get_layer("analyzer")
     try:
-        target.set_weights(source.get_weights())
+        if len(source.inputs) == len(target.inputs):
+            target.set_weights(source.get_weights())
+            return
+        # With or without a style token: copy the layers both have (the token keeps its start).
+        shared = {layer.name for layer in source.layers} & {layer.name for layer in target.layers}
+        for name in sorted(shared):
+            weights = source.get_layer(name).get_weights()
+            if weights:
+                target.get_layer(name).set_weights(weights)
     except ValueError as exc:
         raise RunFolderError(f"`init_from` {path}: its analyzer does not fit this config ({exc})") from None
+
+
+def init_style_token(model: keras.Model, dataset: tf.data.Dataset, batches: int = 16) -> int:
+    """Start the style token at the mean embedding of eligible examples' references (their target is
+    a board mix or the input itself): the fixed board-mix style of earlier models, from which the
+    token then learns. Returns how many references were averaged (0: the token stays at zero)."""
+    analyzer = model.get_layer("analyzer")
+    if STYLE_TOKEN_LAYER not in {layer.name for layer in analyzer.layers}:
+        return 0
+    encoder, frontend = analyzer.get_layer("encoder"), analyzer.get_layer("log_mel")
+    embeddings = []
+    for batch in dataset.take(batches):
+        eligible = batch["token_eligible"].numpy() > 0.5
+        if eligible.any():
+            embeddings.append(np.asarray(encoder(frontend(batch["reference"][eligible]), training=False)))
+    if not embeddings:
+        return 0
+    stacked = np.concatenate(embeddings)
+    analyzer.get_layer(STYLE_TOKEN_LAYER).set_token(stacked.mean(axis=0))
+    return len(stacked)
 
 
 def _check_options(options: TrainOptions) -> None:
@@ -291,6 +331,10 @@ def train(options: TrainOptions) -> dict:
             model = build_enhancer(config)
             if options.init_from is not None:
                 _init_analyzer(model, Path(options.init_from))
+            if config.training.style_token_prob > 0:
+                init_style_token(model, pair_dataset(options.data_dir, "train", config.training.batch_size,
+                                                     config.training.crop_seconds, shuffle=True,
+                                                     seed=config.training.seed))
             compile_enhancer(model, config)
 
     train_examples = int(manifest["splits"].get("train", 0))

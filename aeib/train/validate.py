@@ -19,6 +19,7 @@ from aeib.data import STYLE_NAMES
 from aeib.data.manifest import load_manifest
 from aeib.dsp import CHAIN_SCHEMA, process
 from aeib.metrics import METRICS, compare
+from aeib.model.style_token import analyzer_inputs
 
 
 def _summary(rows: list[dict[str, float]]) -> dict[str, dict[str, float]]:
@@ -56,7 +57,7 @@ def validate_analyzer(analyzer, data_dir: str | Path, split: str = "valid", batc
     total = int(manifest["splits"].get(split, 0))
     with tqdm(total=total, desc=f"validate {split}", unit="example", disable=not progress or None) as bar:
         for batch in dataset:
-            params01 = analyzer.predict_on_batch([batch["input"], batch["reference"]])
+            params01 = analyzer.predict_on_batch(analyzer_inputs(analyzer, batch["input"], batch["reference"]))
             physical = CHAIN_SCHEMA.denormalize(np.asarray(params01, dtype=np.float64))
             for i in range(physical.shape[0]):
                 x, target = batch["input"][i].numpy(), batch["target"][i].numpy()

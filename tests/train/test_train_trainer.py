@@ -179,3 +179,54 @@ def test_identity_weight_trains_and_a_run_started_before_the_option_resumes(tiny
     del stored["loss"]["identity_weight"]  # as written by a version without the option
     (run / "config.json").write_text(json.dumps(stored))
     assert train(_options(tiny_data, run, epochs=2, resume=True))["epochs_run"] == 2
+
+
+def test_a_style_token_run_learns_a_token_that_export_ships_as_board_mix(tiny_data, tmp_path):
+    """With ``training.style_token_prob`` the token starts at the eligible references' mean embedding,
+    fine-tuning from a two-input analyzer copies its layers, and the export ships the token whole."""
+    import keras
+
+    from aeib.export import ExportRequest, export_model
+    from aeib.export.bundle import BOARD_MIX_STYLE
+    from aeib.model.analyzer import build_analyzer
+    from aeib.model.config import ModelConfig
+    from aeib.model.saving import load_keras_model
+    from aeib.model.style_token import style_token_of
+    from aeib.train.dataset import pair_dataset
+    from tests.export.tiny_data import EXPORT_CONFIG
+
+    eligible = np.concatenate([b["token_eligible"].numpy() for b in pair_dataset(tiny_data, "train", 4, 0.4, shuffle=False)])
+    assert 0 < eligible.sum() < len(eligible)  # the tiny data v2 has board-mix/identity examples and others
+
+    base = ModelConfig.load("tiny")
+    keras.utils.set_random_seed(3)
+    build_analyzer(base).save(tmp_path / "plain.keras")
+    config_path = tmp_path / "tiny-token.json"
+    data = base.to_dict()
+    data["training"]["style_token_prob"] = 0.5
+    config_path.write_text(json.dumps(data), encoding="utf-8")
+    train(_options(tiny_data, tmp_path / "run", config=str(config_path), epochs=1, init_from=tmp_path / "plain.keras"))
+
+    analyzer = load_keras_model(tmp_path / "run" / "analyzer.keras")
+    token = style_token_of(analyzer)
+    assert token is not None and np.abs(token).max() > 0
+    assert len(analyzer.inputs) == 3
+    from aeib.model.analyzer import build_enhancer
+    from aeib.train.trainer import _init_analyzer
+
+    fresh = build_enhancer(ModelConfig.from_dict(data))
+    _init_analyzer(fresh, tmp_path / "plain.keras")
+    plain = load_keras_model(tmp_path / "plain.keras")
+    for name in ("encoder", "controller"):
+        for a, b in zip(plain.get_layer(name).get_weights(), fresh.get_layer("analyzer").get_layer(name).get_weights()):
+            np.testing.assert_array_equal(a, b)
+
+    result = export_model(ExportRequest(model=tmp_path / "run", data_dir=tiny_data, out_dir=tmp_path / "bundle",
+                                        name="aeib-token-test",
+                                        config=EXPORT_CONFIG.with_changes(variants=("float32",), window_seconds=0.4)),
+                          progress=False)
+    styles = result.variants[0].metadata["styles"]
+    assert result.variants[0].metadata["default_style"] == BOARD_MIX_STYLE
+    assert "pull" not in styles[BOARD_MIX_STYLE]  # a learned style is used whole
+    assert "learned" in styles[BOARD_MIX_STYLE]["description"]
+    np.testing.assert_allclose(styles[BOARD_MIX_STYLE]["embedding"], token, rtol=1e-6)
