@@ -117,6 +117,9 @@ class LossConfig:
         bound_weight: Weight of a penalty on settings within ``bound_margin`` of a range bound (0 at
             the margin, rising quadratically to 1 at the bound, averaged over parameters; 0 = off).
         bound_margin: Width of that band at each end of a range, in normalized units, in (0, 0.5).
+        style_token_identity_weight: The weight of an identity example whose reference was replaced
+            by the style token (``training.style_token_prob``); None: ``identity_weight``. Lower, the
+            token is trained less toward "change nothing" than the reference path is.
     """
 
     mel_weight: float = 1.0
@@ -129,6 +132,7 @@ class LossConfig:
     identity_weight: float = 1.0
     bound_weight: float = 0.0
     bound_margin: float = 0.03
+    style_token_identity_weight: float | None = None
 
     def __post_init__(self) -> None:
         _positive_ints(self.fft_sizes, "loss.fft_sizes")
@@ -144,6 +148,8 @@ class LossConfig:
         _require(self.prior_weight >= 0, f"loss.prior_weight must be >= 0, got {self.prior_weight}")
         _require(self.identity_weight > 0, f"loss.identity_weight must be > 0, got {self.identity_weight}")
         _require(self.bound_weight >= 0, f"loss.bound_weight must be >= 0, got {self.bound_weight}")
+        _require(self.style_token_identity_weight is None or self.style_token_identity_weight > 0,
+                 f"loss.style_token_identity_weight must be > 0, got {self.style_token_identity_weight}")
         _require(0 < self.bound_margin < 0.5, f"loss.bound_margin must be in (0, 0.5), got {self.bound_margin}")
 
 

@@ -116,14 +116,22 @@ def style_token_flags(batch: dict, prob: float) -> tf.Tensor:
     return tf.cast(use, tf.float32)[:, None]
 
 
-def as_keras_batch(batch: dict, identity_weight: float = 1.0, style_token_prob: float = 0.0) -> tuple:
+def as_keras_batch(batch: dict, identity_weight: float = 1.0, style_token_prob: float = 0.0,
+                   token_identity_weight: float | None = None) -> tuple:
     """``((input, reference), target)`` for ``model.fit``, with per-example sample weights appended
-    when identity examples weigh other than 1 (``loss.identity_weight``), and the style-token flags
+    when identity examples weigh other than 1 (``loss.identity_weight``; those whose reference the
+    style token replaced weigh ``token_identity_weight``, None: the same), and the style-token flags
     as a third input when the analyzer has a token (``training.style_token_prob > 0``)."""
     x: tuple = (batch["input"], batch["reference"])
-    if style_token_prob > 0:
-        x = x + (style_token_flags(batch, style_token_prob),)
+    token_weight = identity_weight if token_identity_weight is None else token_identity_weight
     y = batch["target"]
+    if style_token_prob > 0:
+        flags = style_token_flags(batch, style_token_prob)
+        x = x + (flags,)
+        if token_weight != identity_weight:
+            weights = identity_weights(batch["input"], batch["target"], identity_weight)
+            token_weights = identity_weights(batch["input"], batch["target"], token_weight)
+            return x, y, tf.where(flags[:, 0] > 0.5, token_weights, weights)
     if identity_weight == 1.0:
         return x, y
     return x, y, identity_weights(batch["input"], batch["target"], identity_weight)
@@ -131,7 +139,8 @@ def as_keras_batch(batch: dict, identity_weight: float = 1.0, style_token_prob: 
 
 def _keras_batches(config: ModelConfig):
     def convert(batch: dict) -> tuple:
-        return as_keras_batch(batch, config.loss.identity_weight, config.training.style_token_prob)
+        return as_keras_batch(batch, config.loss.identity_weight, config.training.style_token_prob,
+                              config.loss.style_token_identity_weight)
     return convert
 
 

@@ -230,3 +230,19 @@ def test_a_style_token_run_learns_a_token_that_export_ships_as_board_mix(tiny_da
     assert "pull" not in styles[BOARD_MIX_STYLE]  # a learned style is used whole
     assert "learned" in styles[BOARD_MIX_STYLE]["description"]
     np.testing.assert_allclose(styles[BOARD_MIX_STYLE]["embedding"], token, rtol=1e-6)
+
+
+def test_identity_examples_replaced_by_the_token_take_their_own_weight():
+    import tensorflow as tf
+
+    from aeib.train.trainer import as_keras_batch
+
+    audio = tf.constant([[0.1, 0.2], [0.1, 0.2], [0.3, 0.1], [0.3, 0.1]])
+    target = tf.constant([[0.1, 0.2], [0.1, 0.2], [0.0, 0.1], [0.0, 0.1]])  # rows 0-1 identity
+    batch = {"input": audio, "reference": audio, "target": target,
+             "token_eligible": tf.constant([1.0, 1.0, 1.0, 0.0]), "token_draw": tf.constant([0.1, 0.9, 0.1, 0.1])}
+    x, _, weights = as_keras_batch(batch, identity_weight=4.0, style_token_prob=0.5, token_identity_weight=1.0)
+    np.testing.assert_array_equal(x[2].numpy()[:, 0], [1.0, 0.0, 1.0, 0.0])  # eligible and drawn under 0.5
+    np.testing.assert_array_equal(weights.numpy(), [1.0, 4.0, 1.0, 1.0])
+    _, _, same = as_keras_batch(batch, identity_weight=4.0, style_token_prob=0.5)
+    np.testing.assert_array_equal(same.numpy(), [4.0, 4.0, 1.0, 1.0])
