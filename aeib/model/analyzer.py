@@ -22,7 +22,7 @@ from aeib.model.controller import NeutralPrior, ParameterController, neutral_out
 from aeib.model.encoder import AudioEncoder
 from aeib.model.frontend import LogMelSpectrogram
 from aeib.model.spsa import SpsaDspLayer
-from aeib.model.style_token import STYLE_TOKEN_INPUT, STYLE_TOKEN_LAYER, StyleToken
+from aeib.model.style_token import STYLE_TOKEN_INPUT, STYLE_TOKEN_LAYER, StyleToken, has_style_token
 
 NEUTRAL_MARGIN = 0.1
 """The untrained controller starts at the neutral setting, clipped to [0.1, 0.9] in normalized units."""
@@ -95,7 +95,7 @@ def build_enhancer(config: ModelConfig, analyzer: keras.Model | None = None) -> 
     input_audio = keras.Input((None,), name="input_audio")
     reference_audio = keras.Input((None,), name="reference_audio")
     inputs = [input_audio, reference_audio]
-    if len(analyzer.inputs) == 3:
+    if has_style_token(analyzer):
         inputs.append(keras.Input((1,), name=STYLE_TOKEN_INPUT))
     params01 = analyzer(inputs)
     if config.loss.prior_weight > 0 or config.loss.bound_weight > 0:

@@ -61,16 +61,18 @@ STYLE_TOKEN_INPUT = "use_style_token"
 """Name of the analyzer's third input (float32[batch, 1]) when it has a style token."""
 
 
+def has_style_token(analyzer: keras.Model) -> bool:
+    """Whether an analyzer was built with a style token (and so takes the third input)."""
+    return any(layer.name == STYLE_TOKEN_LAYER for layer in analyzer.layers)
+
+
 def style_token_of(analyzer: keras.Model) -> np.ndarray | None:
     """The learned token of an analyzer (float32[E]), or None if it was trained without one."""
-    names = {layer.name for layer in analyzer.layers}
-    if STYLE_TOKEN_LAYER not in names:
-        return None
-    return analyzer.get_layer(STYLE_TOKEN_LAYER).get_token()
+    return analyzer.get_layer(STYLE_TOKEN_LAYER).get_token() if has_style_token(analyzer) else None
 
 
 def analyzer_inputs(analyzer: keras.Model, input_audio, reference_audio) -> list:
     """The inputs to call ``analyzer`` with on a reference (the token off where it has one)."""
-    if len(analyzer.inputs) == 3:
+    if has_style_token(analyzer):
         return [input_audio, reference_audio, np.zeros((len(input_audio), 1), dtype=np.float32)]
     return [input_audio, reference_audio]

@@ -40,7 +40,7 @@ from aeib.model.analyzer import build_enhancer
 from aeib.model.config import ModelConfig
 from aeib.model.saving import load_keras_model
 from aeib.model.spsa import SpsaDspLayer
-from aeib.model.style_token import STYLE_TOKEN_LAYER
+from aeib.model.style_token import STYLE_TOKEN_LAYER, has_style_token
 from aeib.model.train_step import compile_enhancer
 from aeib.train.dataset import pair_dataset
 from aeib.train.strategy import make_strategy
@@ -102,11 +102,16 @@ def epoch_seed(seed: int, epoch: int) -> int:
     return int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0])
 
 
-def identity_weights(input_audio: tf.Tensor, target: tf.Tensor, weight: float) -> tf.Tensor:
+def identity_weights(input_audio: tf.Tensor, target: tf.Tensor, weight: float,
+                     token_flags: tf.Tensor | None = None, token_weight: float | None = None) -> tf.Tensor:
     """float32[batch] sample weights: ``weight`` for identity examples (input equal to target,
-    sample for sample), 1 for the others."""
+    sample for sample), 1 for the others; identity examples whose ``token_flags`` (float32[batch, 1])
+    is set weigh ``token_weight`` instead when it is given."""
     same = tf.reduce_all(tf.equal(input_audio, target), axis=-1)
-    return tf.where(same, tf.constant(weight, tf.float32), tf.constant(1.0, tf.float32))
+    identity = tf.constant(weight, tf.float32)
+    if token_flags is not None and token_weight is not None:
+        identity = tf.where(token_flags[:, 0] > 0.5, tf.constant(token_weight, tf.float32), identity)
+    return tf.where(same, identity, tf.constant(1.0, tf.float32))
 
 
 def style_token_flags(batch: dict, prob: float) -> tf.Tensor:
@@ -123,18 +128,14 @@ def as_keras_batch(batch: dict, identity_weight: float = 1.0, style_token_prob: 
     style token replaced weigh ``token_identity_weight``, None: the same), and the style-token flags
     as a third input when the analyzer has a token (``training.style_token_prob > 0``)."""
     x: tuple = (batch["input"], batch["reference"])
-    token_weight = identity_weight if token_identity_weight is None else token_identity_weight
     y = batch["target"]
+    flags = None
     if style_token_prob > 0:
         flags = style_token_flags(batch, style_token_prob)
         x = x + (flags,)
-        if token_weight != identity_weight:
-            weights = identity_weights(batch["input"], batch["target"], identity_weight)
-            token_weights = identity_weights(batch["input"], batch["target"], token_weight)
-            return x, y, tf.where(flags[:, 0] > 0.5, token_weights, weights)
-    if identity_weight == 1.0:
+    if identity_weight == 1.0 and (flags is None or token_identity_weight in (None, 1.0)):
         return x, y
-    return x, y, identity_weights(batch["input"], batch["target"], identity_weight)
+    return x, y, identity_weights(batch["input"], batch["target"], identity_weight, flags, token_identity_weight)
 
 
 def _keras_batches(config: ModelConfig):
@@ -255,7 +256,7 @@ def _init_analyzer(model: keras.Model, path: Path) -> None:
         source = source.get_layer("analyzer")
     target = model.get_layer("analyzer")
     try:
-        if len(source.inputs) == len(target.inputs):
+        if has_style_token(source) == has_style_token(target):
             target.set_weights(source.get_weights())
             return
         # With or without a style token: copy the layers both have (the token keeps its start).
@@ -273,7 +274,7 @@ def init_style_token(model: keras.Model, dataset: tf.data.Dataset, batches: int 
     a board mix or the input itself): the fixed board-mix style of earlier models, from which the
     token then learns. Returns how many references were averaged (0: the token stays at zero)."""
     analyzer = model.get_layer("analyzer")
-    if STYLE_TOKEN_LAYER not in {layer.name for layer in analyzer.layers}:
+    if not has_style_token(analyzer):
         return 0
     encoder, frontend = analyzer.get_layer("encoder"), analyzer.get_layer("log_mel")
     embeddings = []
