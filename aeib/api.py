@@ -350,7 +350,8 @@ def enhance(audio: np.ndarray, sample_rate: int, *, reference: np.ndarray | str 
         model: Analyzer bundle path or loaded model; None for the shipped model.
         adaptive: Let the setting follow the music over time.
         refine: How far the EQ moves from the analyzer's toward the measured spectral match of the
-            reference (None: :data:`aeib.runtime.refine.REFINE_STRENGTH`) or, reference-free, of the
+            reference (None: :data:`aeib.runtime.refine.REFINE_STRENGTH`; with a bundle that carries a
+            learned refinement, toward its curve, None: 1, :mod:`aeib.runtime.learned_refine`) or, reference-free, of the
             style's tonal target if the bundle has one (None: :data:`aeib.runtime.refine.STYLE_REFINE_STRENGTH`),
             0…1; 0: off.
         dead_zone_db: Each EQ band's gain is moved this many dB toward 0 after the refinement, so a

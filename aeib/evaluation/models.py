@@ -109,7 +109,8 @@ class RuntimeModelMethod(Method):
             with the loudness stage at the product's default target (``aeib enhance`` without
             ``--reference``), and refine toward the style's tonal target if it has one.
         refine: The test-time refinement strength (as ``aeib enhance --refine``; None: the product's
-            default — :data:`~aeib.runtime.refine.REFINE_STRENGTH` with a reference,
+            default — :data:`~aeib.runtime.refine.REFINE_STRENGTH` with a reference, or the bundle's
+            learned refinement at :data:`~aeib.runtime.learned_refine.LEARNED_STRENGTH` if it carries one,
             :data:`~aeib.runtime.refine.STYLE_REFINE_STRENGTH` for a style —, 0: the analyzer alone).
         dead_zone_db: The EQ's dead zone after the refinement (as ``aeib enhance --dead-zone``; None:
             the product's default, :func:`~aeib.runtime.dead_zone.default_dead_zone_db`; 0: off).
@@ -125,7 +126,8 @@ class RuntimeModelMethod(Method):
         super().__init__()
         self.path, self.name, self.style = Path(path), name, style
         default = REFINE_STRENGTH if style is None else STYLE_REFINE_STRENGTH
-        self.refine = default if refine is None else float(refine)
+        self._refine_given = refine
+        self.refine = default if refine is None else float(refine)   # with a learned map: set in setup()
         self.dead_zone_db = default_dead_zone_db(style is None) if dead_zone_db is None else float(dead_zone_db)
         self.description = f"exported analyzer {self.path.name} via aeib.runtime (TFLite)"
         self.model = None
@@ -134,6 +136,10 @@ class RuntimeModelMethod(Method):
         from aeib.runtime import load_model
 
         self.model = load_model(self.path)
+        if self.style is None and self.model.bundle.refinement is not None and self._refine_given is None:
+            from aeib.runtime.learned_refine import LEARNED_STRENGTH
+
+            self.refine = LEARNED_STRENGTH
         tflite = Path(getattr(self.model, "path", self.path))
         digest = f", {tflite.name} sha256 {file_sha256(tflite)[:12]}" if tflite.is_file() else ""
         self.description = (f"exported analyzer {self.path.name} ({self.model.variant}{digest}) via aeib.runtime, "
@@ -172,7 +178,13 @@ class RuntimeModelMethod(Method):
             from aeib.runtime.windows import ArrayAudio
 
             source = ArrayAudio(example.input, rate)
-            if self.style is None:
+            if self.style is None and model.bundle.refinement is not None:
+                from aeib.runtime.learned_refine import refine_learned
+
+                physical = refine_learned(physical, long_term_spectrum_db(source),
+                                          long_term_spectrum_db(ArrayAudio(example.reference, rate)), rate,
+                                          model.bundle.refinement, self.refine)
+            elif self.style is None:
                 physical = refine_from_sources(physical, source, ArrayAudio(example.reference, rate), self.refine)
             else:   # reference-free: toward the style's tonal target (none: unchanged)
                 physical = refine_toward_style(physical, long_term_spectrum_db(source), self.style_target, rate,

@@ -29,6 +29,7 @@ from aeib.features import LogMelSpec
 from aeib.hashing import file_sha256
 from aeib.jsonio import read_json
 from aeib.runtime.errors import ModelError
+from aeib.runtime.learned_refine import LearnedRefinement
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models"
 """Where the installed package keeps its default bundle (written by ``aeib export``)."""
@@ -121,6 +122,8 @@ class BundleSpec:
         default_style: Name of the style used when no reference is given.
         tflite_sha256: Expected hash of the model file.
         raw: The whole decoded JSON (for metadata such as ``training`` and ``parity``).
+        refinement: The learned refinement with a reference
+            (:class:`~aeib.runtime.learned_refine.LearnedRefinement`), or None: the fixed one.
     """
 
     json_path: Path
@@ -140,6 +143,7 @@ class BundleSpec:
     raw: Mapping[str, Any]
     raw_audio: bool = False
     signature_key: str = SIGNATURE_KEY
+    refinement: LearnedRefinement | None = None
 
     @property
     def embedding_dim(self) -> int:
@@ -354,4 +358,6 @@ def read_bundle(path: str | Path | None = None, check_hash: bool = True) -> Bund
                       variant=str(data.get("variant", "unknown")), sample_rate=sample_rate,
                       window_samples=window_samples, frames=frames, frontend=frontend, schema=schema,
                       inputs=inputs, outputs=outputs, styles=styles, default_style=str(default_style),
-                      tflite_sha256=sha256, raw=data, raw_audio=raw_audio, signature_key=signature_key)
+                      tflite_sha256=sha256, raw=data, raw_audio=raw_audio, signature_key=signature_key,
+                      refinement=None if data.get("refinement") is None
+                      else LearnedRefinement.from_json(data["refinement"], json_path))

@@ -110,7 +110,9 @@ def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source: Audi
             ``analysis.style``'s tonal target when it has one, :func:`aeib.runtime.refine.refine_toward_style`).
         adaptive: Adaptive mode follows the analyzer over time and is not refined.
         refine: Refinement strength 0…1 (:mod:`aeib.runtime.refine`; None: its default,
-            :data:`~aeib.runtime.refine.REFINE_STRENGTH` with a reference,
+            :data:`~aeib.runtime.refine.REFINE_STRENGTH` with a reference — or, when the bundle carries a
+            learned refinement (:mod:`aeib.runtime.learned_refine`), that map's curve at
+            :data:`~aeib.runtime.learned_refine.LEARNED_STRENGTH` —,
             :data:`~aeib.runtime.refine.STYLE_REFINE_STRENGTH` without).
         input_spectrum: The input's :func:`~aeib.runtime.refine.long_term_spectrum_db`, if measured
             already (None: measured here when needed).
@@ -122,12 +124,15 @@ def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source: Audi
         The setting, rounded as the parameter file stores it.
     """
     from aeib.runtime.dead_zone import default_dead_zone_db, eq_dead_zone
+    from aeib.runtime.learned_refine import LEARNED_STRENGTH, refine_learned
     from aeib.runtime.refine import REFINE_STRENGTH, STYLE_REFINE_STRENGTH
 
     params = rounded_setting(model, analysis.params01)
     if adaptive or analysis.silent:
         return params
-    default = REFINE_STRENGTH if reference is not None else STYLE_REFINE_STRENGTH
+    learned = model.bundle.refinement if reference is not None else None
+    default = (REFINE_STRENGTH if learned is None else LEARNED_STRENGTH) if reference is not None \
+        else STYLE_REFINE_STRENGTH
     strength = default if refine is None else float(refine)
     style = analysis.style
     refined = params
@@ -142,7 +147,10 @@ def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source: Audi
             refined = refine_toward_style(params, spectrum, style, rate, strength)
         else:
             measures = reference if isinstance(reference, ReferenceMeasures) else measure_reference(reference)
-            refined = refine_toward_reference(params, spectrum, measures.spectrum, rate, strength)
+            if learned is not None:
+                refined = refine_learned(params, spectrum, measures.spectrum, rate, learned, strength)
+            else:
+                refined = refine_toward_reference(params, spectrum, measures.spectrum, rate, strength)
     dead_zone = default_dead_zone_db(reference is not None) if dead_zone_db is None else float(dead_zone_db)
     if refined is params and dead_zone == 0.0:
         return params

@@ -1,5 +1,6 @@
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ class FakeAnalyzer:
     window_samples = 4_000
     variant = "fake"
     window_seconds = 0.5
+    bundle = types.SimpleNamespace(refinement=None)   # no learned refinement: the fixed one
 
     def __init__(self):
         self.calls = []

@@ -1,0 +1,151 @@
+"""The learned refinement: a fitted linear map from the analyzer's curve and the measured match to the EQ curve."""
+
+import json
+
+import numpy as np
+import pytest
+
+import aeib
+from aeib.dsp import CHAIN_SCHEMA
+from aeib.dsp.eq import eq_response_db
+from aeib.errors import ModelError, ParameterError
+from aeib.runtime.learned_refine import (
+    GRID_POINTS,
+    LearnedRefinement,
+    feature_count,
+    fit_learned_refinement,
+    fixed_blend_map,
+    learned_features,
+    map_grid_hz,
+    refine_learned,
+)
+from aeib.runtime.refine import long_term_spectrum_db
+from aeib.runtime.windows import ArrayAudio
+from tests.conftest import ANALYZER_LIKE_EQ, music_like
+
+RATE = 24_000
+GRID = map_grid_hz(RATE)
+
+
+def _spectrum(audio, rate=RATE):
+    return long_term_spectrum_db(ArrayAudio(audio, rate))
+
+
+def _bright(audio, rate=RATE):
+    from aeib.dsp import process
+
+    return process(audio, rate, {"eq.high_shelf.gain_db": 9.0, "eq.high_shelf.cutoff_hz": 3000.0}, limiter=False)
+
+
+def _blend(analyzer_weight, measured_weight):
+    """Weights whose curve is ``analyzer_weight`` × the analyzer's + ``measured_weight`` × the ±6 dB match."""
+    return analyzer_weight * fixed_blend_map(0.0) + measured_weight * fixed_blend_map(1.0)
+
+
+def test_features_have_the_documented_shape_and_the_fixed_blend_map_reproduces_the_blend():
+    analyzer, measured = np.linspace(-3, 3, GRID_POINTS), np.linspace(-20, 20, GRID_POINTS)
+    x = learned_features(analyzer, measured)
+    assert x.shape == (1, feature_count()) and x[0, -1] == 1.0
+    assert np.abs(x[0, 24:48]).max() == 6.0 and np.abs(x[0, 48:72]).max() == 18.0   # the two limits
+    curve = (x @ fixed_blend_map(0.25))[0]
+    at = np.arange(0, GRID_POINTS, 4)   # exact at the feature frequencies
+    np.testing.assert_allclose(curve[at], 0.75 * analyzer[at] + 0.25 * np.clip(measured[at], -6, 6))
+
+
+def test_the_fit_recovers_a_linear_relation_and_a_large_identity_weight_keeps_clean_examples_flat():
+    rng = np.random.default_rng(0)
+    n = 400
+    analyzer, measured = rng.normal(0, 2, (n, GRID_POINTS)), rng.normal(0, 4, (n, GRID_POINTS))
+    truth = _blend(0.5, 0.5)
+    desired = learned_features(analyzer, measured) @ truth
+    learned = fit_learned_refinement(analyzer, measured, desired, np.zeros(n, bool), GRID, 1.0, 1e-6, 0.25)
+    np.testing.assert_allclose(learned.weights, truth, atol=1e-6)
+    assert learned.fitted["examples"] == n and learned.fitted["clean_examples"] == 0
+    # The same data with a tenth of the examples clean (desired flat): the more they weigh, the flatter
+    # the map leaves them.
+    identity = np.arange(n) % 10 == 0
+    desired[identity] = 0.0
+    moved = []
+    for weight in (1.0, 100.0):
+        fitted = fit_learned_refinement(analyzer, measured, desired, identity, GRID, weight, 1.0, 0.25)
+        moved.append(np.abs(learned_features(analyzer[identity], measured[identity]) @ fitted.weights).mean())
+    assert moved[1] < 0.5 * moved[0]
+
+
+def test_bad_fits_are_refused():
+    curves = np.zeros((3, GRID_POINTS))
+    with pytest.raises(ValueError):
+        fit_learned_refinement(curves, curves, curves[:2], np.zeros(3, bool), GRID, 1.0, 1.0, 0.25)
+    with pytest.raises(ValueError):
+        fit_learned_refinement(curves, curves, curves, np.zeros(3, bool), GRID, 0.0, 1.0, 0.25)
+
+
+def test_json_round_trip_and_malformed_entries_are_refused():
+    learned = LearnedRefinement(GRID, _blend(0.75, 0.25), fitted={"identity_weight": 12.0})
+    again = LearnedRefinement.from_json(json.loads(json.dumps(learned.to_json())), "x.json")
+    np.testing.assert_allclose(again.weights, learned.weights, rtol=1e-5)
+    np.testing.assert_allclose(again.grid_hz, learned.grid_hz, rtol=1e-5)
+    assert again.fitted == {"identity_weight": 12.0}
+    good = learned.to_json()
+    for broken in ({**good, "format": "other"}, {**good, "weights": good["weights"][:-1]},
+                   {**good, "feature_step": 0}, {**good, "measured_limits_db": [3, 18]},
+                   {**good, "grid_hz": good["grid_hz"][::-1]}, {k: v for k, v in good.items() if k != "weights"},
+                   {**good, "weights": [" ".join(["nan"] * GRID_POINTS)] * feature_count()},
+                   {**good, "weights": [[0.0] * GRID_POINTS] * feature_count()},   # numbers, not strings
+                   {**good, "weights": good["weights"][:-1] + ["1 2"]}, "not an object"):
+        with pytest.raises(ModelError, match="learned refinement is malformed"):
+            LearnedRefinement.from_json(broken, "x.json")
+
+
+def test_strength_zero_keeps_the_setting_and_bad_strengths_are_refused():
+    x = music_like(4.0, RATE, channels=1)
+    spectrum = _spectrum(x)
+    learned = LearnedRefinement(GRID, _blend(0.75, 0.25))
+    assert refine_learned(ANALYZER_LIKE_EQ, spectrum, spectrum, RATE, learned, 0.0) == ANALYZER_LIKE_EQ
+    with pytest.raises(ParameterError):
+        refine_learned(ANALYZER_LIKE_EQ, spectrum, spectrum, RATE, learned, 1.5)
+
+
+@pytest.mark.parametrize("rate", [24_000, 48_000])
+def test_a_map_that_follows_the_measurement_brightens_toward_a_brighter_reference_only_through_the_gains(rate):
+    x = music_like(6.0, rate, channels=1, seed=3)
+    neutral = CHAIN_SCHEMA.defaults()
+    learned = LearnedRefinement(GRID, _blend(0.0, 1.0))   # the map fitted at 24 kHz, used at any rate
+    refined = refine_learned(neutral, _spectrum(x, rate), _spectrum(_bright(x, rate), rate), rate, learned)
+    low, high = eq_response_db(refined, rate, np.array([150.0, 8000.0]))
+    assert high - low > 3.0
+    assert all(refined[k] == v for k, v in neutral.items() if not k.endswith("gain_db"))
+    CHAIN_SCHEMA.complete(refined)   # within every range
+    # A map that keeps the analyzer's curve (sampled at the feature frequencies, ⅓ octave apart) keeps a
+    # smooth EQ response, whatever the reference.
+    smooth = CHAIN_SCHEMA.complete({"eq.low_shelf.gain_db": 6.0, "eq.band2.gain_db": -3.0, "eq.high_shelf.gain_db": 4.0})
+    keep = refine_learned(smooth, _spectrum(x, rate), _spectrum(_bright(x, rate), rate), rate,
+                          LearnedRefinement(GRID, _blend(1.0, 0.0)))
+    grid = np.geomspace(60, 8000, 40)
+    change = eq_response_db(keep, rate, grid) - eq_response_db(smooth, rate, grid)
+    assert np.abs(change).max() < 0.5
+
+
+def test_a_bundle_with_a_learned_map_is_read_and_used_with_a_reference(bundle_path):
+    x = music_like(3.0, RATE, channels=1, seed=1)
+    reference = _bright(music_like(3.0, RATE, channels=1, seed=2))
+    fixed = aeib.enhance(x, RATE, reference=reference, reference_sample_rate=RATE, model=str(bundle_path), dead_zone_db=0.0)
+    data = json.loads(bundle_path.read_text())
+    data["refinement"] = LearnedRefinement(GRID, _blend(0.0, 1.0)).to_json()
+    bundle_path.write_text(json.dumps(data))
+    learned = aeib.enhance(x, RATE, reference=reference, reference_sample_rate=RATE, model=str(bundle_path), dead_zone_db=0.0)
+    analyzer = aeib.enhance(x, RATE, reference=reference, reference_sample_rate=RATE, model=str(bundle_path), dead_zone_db=0.0, refine=0.0)
+    gains = [f"eq.{b}.gain_db" for b in ("low_shelf", "band1", "band2", "band3", "band4", "high_shelf")]
+    assert any(learned.setting.params[g] != fixed.setting.params[g] for g in gains)
+    assert any(learned.setting.params[g] != analyzer.setting.params[g] for g in gains)
+    assert all(learned.setting.params[k] == analyzer.setting.params[k] for k in analyzer.setting.params
+               if k not in gains and not k.startswith("loudness"))
+    # Reference-free, the map is not used (the style's own refinement is).
+    free = aeib.enhance(x, RATE, model=str(bundle_path))
+    data.pop("refinement")
+    bundle_path.write_text(json.dumps(data))
+    assert aeib.enhance(x, RATE, model=str(bundle_path)).setting.params == free.setting.params
+    data["refinement"] = {"format": "aeib-learned-refinement"}
+    bundle_path.write_text(json.dumps(data))
+    with pytest.raises(ModelError, match="learned refinement is malformed"):
+        aeib.enhance(x, RATE, reference=reference, reference_sample_rate=RATE, model=str(bundle_path))
