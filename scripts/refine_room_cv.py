@@ -31,11 +31,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
+from compare_analyzers import report, scores, summarize  # noqa: E402
+
 import aeib  # noqa: E402
 from aeib.evaluation.datasets import open_dataset  # noqa: E402
 from aeib.runtime.learned_refine import fit_learned_refinement  # noqa: E402
 from aeib.runtime.refine import REFINE_STRENGTH  # noqa: E402
-from compare_analyzers import report, scores, summarize  # noqa: E402
 
 
 def room_families(data: Path, split: str) -> list[str]:
