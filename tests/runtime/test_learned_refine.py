@@ -149,3 +149,52 @@ def test_a_bundle_with_a_learned_map_is_read_and_used_with_a_reference(bundle_pa
     bundle_path.write_text(json.dumps(data))
     with pytest.raises(ModelError, match="learned refinement is malformed"):
         aeib.enhance(x, RATE, reference=reference, reference_sample_rate=RATE, model=str(bundle_path))
+
+
+def _write_train_shard(path, n=6, seconds=1.5):
+    """A data-v2 training shard: every third example clean (input = target), the others a darker input."""
+    from aeib.data.shards import encode_meta, write_npz
+    from aeib.dsp import process
+
+    inputs, targets, references, records = [], [], [], []
+    for i in range(n):
+        clean = music_like(seconds, RATE, channels=1, seed=10 + i)[:, 0] * 0.3
+        identity = i % 3 == 0
+        dark = process(clean, RATE, {"eq.high_shelf.gain_db": -9.0, "eq.high_shelf.cutoff_hz": 2000.0}, limiter=False)
+        inputs.append(clean if identity else dark)
+        targets.append(clean)
+        references.append(music_like(seconds, RATE, channels=1, seed=100 + i)[:, 0] * 0.3)
+        records.append({"recipe": "v2", "mode": "identity" if identity else "board", "index": i,
+                        "source_sample_rate": 2 * RATE, "segment_frames": 2 * round(seconds * RATE),
+                        "degradations": [] if identity else [{"family": "tonal", "kind": "tilt"}]})
+    params = np.tile(CHAIN_SCHEMA.default_vector(), (n, 1)).astype(np.float32)
+    write_npz(path, {
+        "input": np.stack(inputs).astype(np.float16), "target": np.stack(targets).astype(np.float16),
+        "reference": np.stack(references).astype(np.float16), "params": params,
+        "params01": CHAIN_SCHEMA.normalize(params).astype(np.float32), "style": np.zeros(n, dtype=np.int16),
+        "meta": encode_meta({"examples": records, "digest": "x", "format_version": 1, "split": "train"}),
+    })
+
+
+def test_fit_refinement_script_writes_a_map_the_runtime_reads(bundle_path, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from aeib.runtime.bundle import read_bundle
+
+    data = tmp_path / "data"
+    data.mkdir()
+    _write_train_shard(data / "train-00000.npz")
+    out = bundle_path.with_name("fitted.json")
+    script = Path(__file__).resolve().parents[2] / "scripts" / "fit_refinement.py"
+    done = subprocess.run([sys.executable, str(script), str(data), str(bundle_path), "--identity-weight", "4",
+                           "--ridge", "100", "--features", str(tmp_path / "curves.npz"), "--out", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    learned = read_bundle(out).refinement
+    assert learned is not None and learned.fitted["examples"] == 6 and learned.fitted["clean_examples"] == 2
+    assert learned.fitted["identity_weight"] == 4.0 and learned.weights.shape == (feature_count(), GRID_POINTS)
+    curves = np.load(tmp_path / "curves.npz")
+    assert curves["desired"].shape == (6, GRID_POINTS) and np.all(curves["desired"][curves["identity"]] == 0.0)
+    assert read_bundle(bundle_path).refinement is None   # --out: the original is untouched
