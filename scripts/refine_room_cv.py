@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Choose a learned refinement's weights on rooms it was not fitted with (evaluation-only, issue 12).
+"""Choose a learned refinement's weights on rooms (or music) it was not fitted with (evaluation-only, issue 12).
 
 The out-of-family test set is recorded in a room family no training example uses. A learned refinement
 (:mod:`aeib.runtime.learned_refine`) chosen on a validation split from the training rooms looked
@@ -7,10 +7,12 @@ better than the fixed one there and lost the tonal family on the test set (docs/
 each candidate ``(identity weight, ridge)`` is fitted once per room family of the data with that
 family's training examples left out, and each validation example is enhanced (through the product,
 with its reference) by the map fitted without its own room family; the fixed refinement runs on the
-same examples. The table is ``scripts/compare_analyzers.py``'s::
+same examples. ``--by music`` leaves out a music source (the corpus folder of the example's track)
+instead of a room family. The table is ``scripts/compare_analyzers.py``'s::
 
     .venv/bin/python scripts/refine_room_cv.py data/tune_v2 aeib/runtime/models/aeib-small-v3.dynamic-int8.json \\
         runs/gate/curves_v3_train.npz --weights 4 8 12 16 --ridges 100 1000 10000 --out runs/gate/room_cv.json
+    .venv/bin/python scripts/refine_room_cv.py … --by music --weights 8 12 16 --ridges 100 1000 --out runs/gate/music_cv.json
 
 ``CURVES`` is ``scripts/fit_refinement.py --features`` of the same data's training split and bundle.
 """
@@ -39,10 +41,12 @@ from aeib.runtime.learned_refine import fit_learned_refinement  # noqa: E402
 from aeib.runtime.refine import REFINE_STRENGTH  # noqa: E402
 
 
-def room_families(data: Path, split: str) -> list[str]:
-    """Each example's room family, in the split's order (the manifest's)."""
+def fold_labels(data: Path, split: str, by: str) -> list[str]:
+    """Each example's room family (``by="room"``) or music source (``"music"``: the first folder of its
+    track's path), in the split's order (the manifest's)."""
     manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))
-    return [x["room_family"] for x in manifest["examples"] if x["split"] == split]
+    examples = [x for x in manifest["examples"] if x["split"] == split]
+    return [x["room_family"] if by == "room" else x["file"].split("/")[0] for x in examples]
 
 
 def main() -> int:
@@ -53,10 +57,11 @@ def main() -> int:
     parser.add_argument("--split", default="valid")
     parser.add_argument("--weights", type=float, nargs="+", default=[4.0, 8.0, 12.0, 16.0])
     parser.add_argument("--ridges", type=float, nargs="+", default=[100.0, 1000.0, 10000.0])
+    parser.add_argument("--by", choices=("room", "music"), default="room", help="what a fold leaves out")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     curves = dict(np.load(args.curves))
-    train_rooms = np.array(room_families(args.data, "train"))
+    train_rooms = np.array(fold_labels(args.data, "train", args.by))
     if len(train_rooms) != len(curves["identity"]):
         parser.error(f"{args.curves} has {len(curves['identity'])} examples, the training split {len(train_rooms)}")
     families = sorted(set(train_rooms))
@@ -76,13 +81,13 @@ def main() -> int:
                 path = folder / f"{name}-no-{family}.json"
                 path.write_text(json.dumps({**base, "refinement": learned.to_json()}), encoding="utf-8")
                 bundles[name][family] = str(path)
-    rooms = room_families(args.data, args.split)
+    rooms = fold_labels(args.data, args.split, args.by)
     rows = []
     for example, family in zip(tqdm(open_dataset(args.data, split=args.split), unit="ex", file=sys.stderr), rooms):
         rate = example.sample_rate
         identity = "mode:identity" in example.groups
         goal = example.input if identity else example.target
-        row = {"groups": list(example.groups) + [f"room:{family}"], "identity": identity,
+        row = {"groups": list(example.groups) + [f"{args.by}:{family}"], "identity": identity,
                "input": scores(example.input, goal, rate)}
         for name, by_family in bundles.items():
             result = aeib.enhance(example.input, rate, model=by_family[family], reference=example.reference,
