@@ -62,6 +62,12 @@ def band_means(freqs_hz: np.ndarray, values: np.ndarray, grid_hz: np.ndarray, ha
     return out
 
 
+def curve_grid_hz(sample_rate: int) -> np.ndarray:
+    """The frequencies (Hz) of :func:`curve_from_spectra`'s curve at ``sample_rate``: :data:`GRID_POINTS`,
+    log-spaced from 40 Hz to the EQ bands' frequency cap."""
+    return np.geomspace(40.0, band_frequency_cap_hz(sample_rate), GRID_POINTS)
+
+
 def curve_from_spectra(input_freqs: np.ndarray, input_db: np.ndarray, reference_freqs: np.ndarray,
                        reference_db: np.ndarray, sample_rate: int,
                        limit_db: float | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -74,7 +80,7 @@ def curve_from_spectra(input_freqs: np.ndarray, input_db: np.ndarray, reference_
     """
     freqs = np.asarray(input_freqs, dtype=np.float64)
     ratio = np.interp(freqs, reference_freqs, reference_db) - np.asarray(input_db, dtype=np.float64)
-    grid = np.geomspace(40.0, band_frequency_cap_hz(sample_rate), GRID_POINTS)
+    grid = curve_grid_hz(sample_rate)
     smoothed = band_means(freqs, ratio, grid, 1 / 6)  # ⅓-octave moving average around each grid frequency
     weights = 10 ** (np.interp(grid, freqs, input_db) / 10)
     smoothed -= np.sum(smoothed * weights) / np.sum(weights)  # level is the makeup's job

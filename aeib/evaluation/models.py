@@ -127,7 +127,7 @@ class RuntimeModelMethod(Method):
         self.path, self.name, self.style = Path(path), name, style
         default = REFINE_STRENGTH if style is None else STYLE_REFINE_STRENGTH
         self._refine_given = refine
-        self.refine = default if refine is None else float(refine)   # with a learned map: set in setup()
+        self.refine = default if refine is None else float(refine)   # a learned map's default: setup()
         self.dead_zone_db = default_dead_zone_db(style is None) if dead_zone_db is None else float(dead_zone_db)
         self.description = f"exported analyzer {self.path.name} via aeib.runtime (TFLite)"
         self.model = None
@@ -136,10 +136,10 @@ class RuntimeModelMethod(Method):
         from aeib.runtime import load_model
 
         self.model = load_model(self.path)
-        if self.style is None and self.model.bundle.refinement is not None and self._refine_given is None:
-            from aeib.runtime.learned_refine import LEARNED_STRENGTH
+        if self.style is None and self._refine_given is None:   # a bundle's learned refinement has its own default
+            from aeib.runtime.refine import reference_strength
 
-            self.refine = LEARNED_STRENGTH
+            self.refine = reference_strength(self.model.bundle.refinement)
         tflite = Path(getattr(self.model, "path", self.path))
         digest = f", {tflite.name} sha256 {file_sha256(tflite)[:12]}" if tflite.is_file() else ""
         self.description = (f"exported analyzer {self.path.name} ({self.model.variant}{digest}) via aeib.runtime, "
@@ -178,14 +178,9 @@ class RuntimeModelMethod(Method):
             from aeib.runtime.windows import ArrayAudio
 
             source = ArrayAudio(example.input, rate)
-            if self.style is None and model.bundle.refinement is not None:
-                from aeib.runtime.learned_refine import refine_learned
-
-                physical = refine_learned(physical, long_term_spectrum_db(source),
-                                          long_term_spectrum_db(ArrayAudio(example.reference, rate)), rate,
-                                          model.bundle.refinement, self.refine)
-            elif self.style is None:
-                physical = refine_from_sources(physical, source, ArrayAudio(example.reference, rate), self.refine)
+            if self.style is None:
+                physical = refine_from_sources(physical, source, ArrayAudio(example.reference, rate), self.refine,
+                                               learned=model.bundle.refinement)
             else:   # reference-free: toward the style's tonal target (none: unchanged)
                 physical = refine_toward_style(physical, long_term_spectrum_db(source), self.style_target, rate,
                                                self.refine)

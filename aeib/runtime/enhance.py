@@ -124,15 +124,12 @@ def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source: Audi
         The setting, rounded as the parameter file stores it.
     """
     from aeib.runtime.dead_zone import default_dead_zone_db, eq_dead_zone
-    from aeib.runtime.learned_refine import LEARNED_STRENGTH, refine_learned
-    from aeib.runtime.refine import REFINE_STRENGTH, STYLE_REFINE_STRENGTH
+    from aeib.runtime.refine import STYLE_REFINE_STRENGTH, reference_strength
 
     params = rounded_setting(model, analysis.params01)
     if adaptive or analysis.silent:
         return params
-    learned = model.bundle.refinement if reference is not None else None
-    default = (REFINE_STRENGTH if learned is None else LEARNED_STRENGTH) if reference is not None \
-        else STYLE_REFINE_STRENGTH
+    default = reference_strength(model.bundle.refinement) if reference is not None else STYLE_REFINE_STRENGTH
     strength = default if refine is None else float(refine)
     style = analysis.style
     refined = params
@@ -147,10 +144,8 @@ def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source: Audi
             refined = refine_toward_style(params, spectrum, style, rate, strength)
         else:
             measures = reference if isinstance(reference, ReferenceMeasures) else measure_reference(reference)
-            if learned is not None:
-                refined = refine_learned(params, spectrum, measures.spectrum, rate, learned, strength)
-            else:
-                refined = refine_toward_reference(params, spectrum, measures.spectrum, rate, strength)
+            refined = refine_toward_reference(params, spectrum, measures.spectrum, rate, strength,
+                                              learned=model.bundle.refinement)
     dead_zone = default_dead_zone_db(reference is not None) if dead_zone_db is None else float(dead_zone_db)
     if refined is params and dead_zone == 0.0:
         return params

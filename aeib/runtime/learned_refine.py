@@ -6,8 +6,9 @@ input's, ⅓-octave smoothed and level-aligned, :func:`aeib.baselines.rule_based
 One fraction for every recording and every frequency: on a clean recording whose reference is another
 part of the song it moves as far as on a recording with a tonal fault.
 
-A bundle may instead carry a :class:`LearnedRefinement`: at each of :data:`GRID_POINTS` frequencies
-(40 Hz to 0.9 × the Nyquist frequency of the rate it was fitted at), the EQ curve to run is a linear
+A bundle may instead carry a :class:`LearnedRefinement`: at each frequency of the measured match's grid
+at the rate it was fitted at (:func:`aeib.baselines.rule_based.curve_grid_hz`: 96, 40 Hz to 0.9 × the
+Nyquist frequency), the EQ curve to run is a linear
 function of the analyzer's curve and the measured match (clipped to ±6 and to ±18 dB) at every
 :data:`FEATURE_STEP`-th of those frequencies. The map is fitted by ridge regression on a *training*
 split of shard data (``scripts/fit_refinement.py``), predicting the curve the target asks for (target
@@ -29,8 +30,9 @@ from typing import Any, Mapping
 
 import numpy as np
 
-GRID_POINTS = 96
-"""Frequencies of the map's grid (as :data:`aeib.baselines.rule_based.GRID_POINTS`)."""
+from aeib.baselines.rule_based import GRID_POINTS, curve_from_spectra, fit_eq
+from aeib.dsp.eq import eq_response_db
+
 FEATURE_STEP = 4
 """The features are the curves at every this-many grid frequencies (24 of 96)."""
 MEASURED_LIMITS_DB = (6.0, 18.0)
@@ -38,13 +40,6 @@ MEASURED_LIMITS_DB = (6.0, 18.0)
 LEARNED_STRENGTH = 1.0
 """Default strength with a learned map: its curve as fitted."""
 FORMAT = "aeib-learned-refinement"
-
-
-def map_grid_hz(sample_rate: float) -> np.ndarray:
-    """The map's frequencies (Hz) for data at ``sample_rate``: 40 Hz to the EQ's band cap, log-spaced."""
-    from aeib.dsp.eq import band_frequency_cap_hz
-
-    return np.geomspace(40.0, band_frequency_cap_hz(sample_rate), GRID_POINTS)
 
 
 def feature_count(grid_points: int = GRID_POINTS, step: int = FEATURE_STEP) -> int:
@@ -207,9 +202,7 @@ def refine_learned(params: dict[str, float], input_spectrum: tuple[np.ndarray, n
     Raises:
         ParameterError: if ``strength`` is outside [0, 1].
     """
-    from aeib.baselines.rule_based import curve_from_spectra, fit_eq
-    from aeib.dsp.eq import eq_response_db
-    from aeib.runtime.refine import check_refine
+    from aeib.runtime.refine import check_refine  # here: aeib.runtime.refine imports this module
 
     strength = check_refine(strength, "refinement strength")
     if strength == 0.0:
@@ -227,5 +220,4 @@ def refine_learned(params: dict[str, float], input_spectrum: tuple[np.ndarray, n
 
 
 __all__ = ["FEATURE_STEP", "GRID_POINTS", "LEARNED_STRENGTH", "MEASURED_LIMITS_DB", "LearnedRefinement",
-           "feature_count", "fit_learned_refinement", "fixed_blend_map", "learned_features", "map_grid_hz",
-           "refine_learned"]
+           "feature_count", "fit_learned_refinement", "fixed_blend_map", "learned_features", "refine_learned"]

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
+from aeib.runtime.learned_refine import LEARNED_STRENGTH, LearnedRefinement, refine_learned
 from aeib.runtime.spectrum import long_term_spectrum_db
 from aeib.runtime.windows import AudioSource, source_info
 
@@ -89,12 +90,21 @@ def check_refine(value: object, what: str = "refine") -> float | None:
     return float(value)
 
 
+def reference_strength(learned: LearnedRefinement | None) -> float:
+    """The default strength with a reference: :data:`REFINE_STRENGTH`, or with a bundle's learned map
+    :data:`~aeib.runtime.learned_refine.LEARNED_STRENGTH`."""
+    return REFINE_STRENGTH if learned is None else LEARNED_STRENGTH
+
+
 def refine_toward_reference(params: dict[str, float], input_spectrum: tuple[np.ndarray, np.ndarray],
                             reference_spectrum: tuple[np.ndarray, np.ndarray], sample_rate: int,
                             strength: float = REFINE_STRENGTH,
                             limit_db: float = MEASURED_LIMIT_DB,
-                            top_hz: float | None = None) -> dict[str, float]:
-    """The setting with its EQ gains moved ``strength`` of the way toward the measured spectral match.
+                            top_hz: float | None = None,
+                            learned: LearnedRefinement | None = None) -> dict[str, float]:
+    """The setting with its EQ gains moved ``strength`` of the way toward the measured spectral match
+    (or, with ``learned``, toward that map's curve: :func:`~aeib.runtime.learned_refine.refine_learned`,
+    ``limit_db`` and ``top_hz`` unused).
 
     Args:
         params: Complete chain setting (physical units), e.g. the analyzer's.
@@ -106,6 +116,7 @@ def refine_toward_reference(params: dict[str, float], input_spectrum: tuple[np.n
             beyond rb-dsp's).
         top_hz: Above this frequency the curve stays the analyzer's (a style's target, measured at the
             training data's rate, says nothing above it); None: the whole range.
+        learned: A bundle's learned refinement, or None for the fixed blend.
 
     Returns:
         A complete setting; only the EQ's six gains differ from ``params``.
@@ -116,6 +127,8 @@ def refine_toward_reference(params: dict[str, float], input_spectrum: tuple[np.n
     from aeib.baselines.rule_based import curve_from_spectra, fit_eq
     from aeib.dsp.eq import eq_response_db
 
+    if learned is not None:
+        return refine_learned(params, input_spectrum, reference_spectrum, sample_rate, learned, strength)
     strength = check_refine(strength, "refinement strength")
     if strength == 0.0:
         return dict(params)
@@ -146,14 +159,15 @@ def refine_toward_style(params: dict[str, float], input_spectrum: tuple[np.ndarr
 
 
 def refine_from_sources(params: dict[str, float], source: AudioSource, reference: AudioSource,
-                        strength: float = REFINE_STRENGTH) -> dict[str, float]:
+                        strength: float = REFINE_STRENGTH, learned: LearnedRefinement | None = None) -> dict[str, float]:
     """:func:`refine_toward_reference` with the spectra measured from the input and the reference
     (file paths or :class:`~aeib.runtime.windows.ArrayAudio`; one streamed pass over each)."""
     if strength == 0.0:
         return dict(params)
     return refine_toward_reference(params, long_term_spectrum_db(source), long_term_spectrum_db(reference),
-                                   source_info(source).sample_rate, strength)
+                                   source_info(source).sample_rate, strength, learned=learned)
 
 
 __all__ = ["MEASURED_LIMIT_DB", "REFINE_STRENGTH", "STYLE_LIMIT_DB", "STYLE_REFINE_STRENGTH", "check_refine",
-           "long_term_spectrum_db", "refine_from_sources", "refine_toward_reference", "refine_toward_style"]
+           "long_term_spectrum_db", "reference_strength", "refine_from_sources", "refine_toward_reference",
+           "refine_toward_style"]

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import aeib
+from aeib.baselines.rule_based import curve_grid_hz
 from aeib.dsp import CHAIN_SCHEMA
 from aeib.dsp.eq import eq_response_db
 from aeib.errors import ModelError, ParameterError
@@ -16,7 +17,6 @@ from aeib.runtime.learned_refine import (
     fit_learned_refinement,
     fixed_blend_map,
     learned_features,
-    map_grid_hz,
     refine_learned,
 )
 from aeib.runtime.refine import long_term_spectrum_db
@@ -24,7 +24,7 @@ from aeib.runtime.windows import ArrayAudio
 from tests.conftest import ANALYZER_LIKE_EQ, music_like
 
 RATE = 24_000
-GRID = map_grid_hz(RATE)
+GRID = curve_grid_hz(RATE)
 
 
 def _spectrum(audio, rate=RATE):
