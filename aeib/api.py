@@ -352,8 +352,8 @@ def enhance(audio: np.ndarray, sample_rate: int, *, reference: np.ndarray | str 
         refine: How far the EQ moves from the analyzer's toward the measured spectral match of the
             reference (None: :data:`aeib.runtime.refine.REFINE_STRENGTH`; with a bundle that carries a
             learned refinement, toward its curve, None: 1, :mod:`aeib.runtime.learned_refine`) or, reference-free, of the
-            style's tonal target if the bundle has one (None: :data:`aeib.runtime.refine.STYLE_REFINE_STRENGTH`),
-            0…1; 0: off.
+            style's tonal target if the bundle has one (None: :data:`aeib.runtime.refine.STYLE_REFINE_STRENGTH`,
+            or 1 toward a style's learned map, :func:`aeib.runtime.refine.style_strength`), 0…1; 0: off.
         dead_zone_db: Each EQ band's gain is moved this many dB toward 0 after the refinement, so a
             smaller move is not made (None: 1 dB reference-free, off with a reference,
             :func:`aeib.runtime.dead_zone.default_dead_zone_db`; 0: off; not in adaptive mode).

@@ -14,6 +14,14 @@ every bundle named (in place, or to ``--out`` for one bundle; each file written 
 nothing else in the JSON changes (the ``.tflite`` and its hash are untouched). Deterministic: the same data and bundle give the same file.
 ``--features`` caches the per-example curves (reused when the file exists). Bad data or options: one
 line on stderr, exit code 2.
+
+``--style NAME`` fits the map of a built-in style instead (reference-free): the analyzer steered by
+that style, and the style's tonal target (its ``spectrum``) in place of the reference's spectrum; the
+map is written as that style's ``refinement`` entry and shrunk toward the analyzer's own curve
+(strength 0) rather than the fixed quarter blend::
+
+    .venv/bin/python scripts/fit_refinement.py data/tune_v2 BUNDLE --style board-mix \\
+        --identity-weight 12 --ridge 100 --features runs/gate/curves_v3_board_mix_train.npz --out B.json
 """
 
 from __future__ import annotations
@@ -34,9 +42,11 @@ from aeib.runtime.learned_refine import fit_learned_refinement  # noqa: E402
 from aeib.runtime.refine import REFINE_STRENGTH  # noqa: E402
 
 
-def example_curves(data: Path, split: str, bundle: str, limit: int | None = None) -> dict[str, np.ndarray]:
+def example_curves(data: Path, split: str, bundle: str, limit: int | None = None,
+                   style: str | None = None) -> dict[str, np.ndarray]:
     """Per example: the analyzer's EQ curve, the measured match and the desired curve on the map's grid
-    (:func:`aeib.baselines.rule_based.curve_grid_hz` at the data's rate)."""
+    (:func:`aeib.baselines.rule_based.curve_grid_hz` at the data's rate). With ``style``: the analyzer
+    steered by that built-in style, and the match measured toward its tonal target."""
     from aeib.baselines.rule_based import curve_from_spectra, curve_grid_hz
     from aeib.dsp.eq import eq_response_db
     from aeib.evaluation.datasets import open_dataset
@@ -52,6 +62,9 @@ def example_curves(data: Path, split: str, bundle: str, limit: int | None = None
         return ArrayAudio(audio[:, None] if audio.ndim == 1 else audio, rate)
 
     model = load_model(bundle)
+    target = None if style is None else model.style(style)   # refuses an unknown style
+    if target is not None and target.spectrum is None:
+        raise DataError(f"{bundle}: style {style!r} has no tonal target ('spectrum') to fit a map against")
     rows: dict[str, list] = {"analyzer": [], "measured": [], "desired": [], "identity": []}
     rates = set()
     for example in tqdm(open_dataset(data, split=split, limit=limit), desc=f"{data.name} {split}", unit="ex",
@@ -59,16 +72,18 @@ def example_curves(data: Path, split: str, bundle: str, limit: int | None = None
         rate = example.sample_rate
         rates.add(rate)
         source, reference = mono(example.input, rate), mono(example.reference, rate)
-        analysis = analyze_file(model, source, reference_embedding_from_file(model, reference), False)
+        steer = target if target is not None else reference_embedding_from_file(model, reference)
+        analysis = analyze_file(model, source, steer, False)
         if analysis.silent:
             continue
-        measures = measure_reference(reference)
+        measures = measure_reference(reference) if target is None else None
         params = predicted_setting(model, analysis, source, measures, False, 0.0, dead_zone_db=0.0)
+        toward = measures.spectrum if measures is not None else target.spectrum  # type: ignore[union-attr]
         input_spectrum = long_term_spectrum_db(source)
         identity = "mode:identity" in example.groups
         goal_spectrum = long_term_spectrum_db(mono(example.input if identity else example.target, rate))
         rows["analyzer"].append(eq_response_db(params, rate, curve_grid_hz(rate)))
-        rows["measured"].append(curve_from_spectra(*input_spectrum, *measures.spectrum, rate, MEASURED_LIMITS_DB[1])[1])
+        rows["measured"].append(curve_from_spectra(*input_spectrum, *toward, rate, MEASURED_LIMITS_DB[1])[1])
         rows["desired"].append(curve_from_spectra(*input_spectrum, *goal_spectrum, rate, MEASURED_LIMITS_DB[1])[1])
         rows["identity"].append(identity)
     if len(rates) != 1 or not rows["identity"]:
@@ -87,6 +102,7 @@ def main() -> int:
     parser.add_argument("--ridge", type=float, required=True, help="penalty toward the fixed blend's weights")
     parser.add_argument("--features", type=Path, help="cache of the per-example curves (.npz)")
     parser.add_argument("--out", type=Path, help="write the one bundle's JSON here instead of in place")
+    parser.add_argument("--style", help="fit this built-in style's reference-free map instead")
     args = parser.parse_args()
     if args.out is not None and len(args.bundle) != 1:
         parser.error("--out needs exactly one bundle")
@@ -105,21 +121,28 @@ def fit(args: argparse.Namespace) -> None:
     if args.features is not None and args.features.is_file():
         curves = dict(np.load(args.features))
     else:
-        curves = example_curves(args.data, args.split, args.bundle[0], args.limit)
+        curves = example_curves(args.data, args.split, args.bundle[0], args.limit, args.style)
         if args.features is not None:
             args.features.parent.mkdir(parents=True, exist_ok=True)
             np.savez(args.features, **curves)
     fitted = {"data_manifest_sha256": manifest_sha256(args.data), "split": args.split,
-              "analyzer": Path(args.bundle[0]).name}
+              "analyzer": Path(args.bundle[0]).name, **({} if args.style is None else {"style": args.style})}
+    toward = REFINE_STRENGTH if args.style is None else 0.0
     learned = fit_learned_refinement(curves["analyzer"], curves["measured"], curves["desired"], curves["identity"],
-                                     curves["grid_hz"], args.identity_weight, args.ridge, REFINE_STRENGTH, fitted)
+                                     curves["grid_hz"], args.identity_weight, args.ridge, toward, fitted)
     for path in map(Path, args.bundle):
         bundle = json.loads(path.read_text(encoding="utf-8"))
-        bundle["refinement"] = learned.to_json()
+        if args.style is None:
+            bundle["refinement"] = learned.to_json()
+        elif not isinstance(bundle.get("styles"), dict) or args.style not in bundle["styles"]:
+            raise DataError(f"{path}: no built-in style {args.style!r}")
+        else:
+            bundle["styles"][args.style]["refinement"] = learned.to_json()
         out = args.out or path
         with atomic_output(out) as tmp:
             tmp.write_text(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"{out}: learned refinement from {learned.fitted['examples']} examples "
+        what = "learned refinement" if args.style is None else f"style {args.style!r}: learned refinement"
+        print(f"{out}: {what} from {learned.fitted['examples']} examples "
               f"({learned.fitted['clean_examples']} clean), identity weight {args.identity_weight:g}, "
               f"ridge {args.ridge:g}")
 

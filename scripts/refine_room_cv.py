@@ -8,7 +8,9 @@ each candidate ``(identity weight, ridge)`` is fitted once per room family of th
 family's training examples left out, and each validation example is enhanced (through the product,
 with its reference) by the map fitted without its own room family; the fixed refinement runs on the
 same examples. ``--by music`` leaves out a music source (the corpus folder of the example's track)
-instead of a room family. The table is ``scripts/compare_analyzers.py``'s::
+instead of a room family. ``--style NAME`` does the same for a built-in style's reference-free map
+(``scripts/fit_refinement.py --style``; its ``--features`` as ``CURVES``), each validation example
+enhanced reference-free. The table is ``scripts/compare_analyzers.py``'s::
 
     .venv/bin/python scripts/refine_room_cv.py data/tune_v2 aeib/runtime/models/aeib-small-v3.dynamic-int8.json \\
         runs/gate/curves_v3_train.npz --weights 4 8 12 16 --ridges 100 1000 10000 --out runs/gate/room_cv.json
@@ -58,6 +60,7 @@ def main() -> int:
     parser.add_argument("--weights", type=float, nargs="+", default=[4.0, 8.0, 12.0, 16.0])
     parser.add_argument("--ridges", type=float, nargs="+", default=[100.0, 1000.0, 10000.0])
     parser.add_argument("--by", choices=("room", "music"), default="room", help="what a fold leaves out")
+    parser.add_argument("--style", help="a built-in style's reference-free map instead of the reference one")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     curves = dict(np.load(args.curves))
@@ -77,11 +80,18 @@ def main() -> int:
                 keep = train_rooms != family
                 learned = fit_learned_refinement(curves["analyzer"][keep], curves["measured"][keep],
                                                  curves["desired"][keep], curves["identity"][keep],
-                                                 curves["grid_hz"], weight, ridge, REFINE_STRENGTH)
+                                                 curves["grid_hz"], weight, ridge,
+                                                 REFINE_STRENGTH if args.style is None else 0.0)
                 path = folder / f"{name}-no-{family}.json"
-                path.write_text(json.dumps({**base, "refinement": learned.to_json()}), encoding="utf-8")
+                if args.style is None:
+                    fitted = {**base, "refinement": learned.to_json()}
+                else:
+                    fitted = json.loads(json.dumps(base))
+                    fitted["styles"][args.style]["refinement"] = learned.to_json()
+                path.write_text(json.dumps(fitted), encoding="utf-8")
                 bundles[name][family] = str(path)
     rooms = fold_labels(args.data, args.split, args.by)
+    mode = "reference" if args.style is None else "reference-free"
     rows = []
     for example, family in zip(tqdm(open_dataset(args.data, split=args.split), unit="ex", file=sys.stderr), rooms):
         rate = example.sample_rate
@@ -90,16 +100,19 @@ def main() -> int:
         row = {"groups": list(example.groups) + [f"{args.by}:{family}"], "identity": identity,
                "input": scores(example.input, goal, rate)}
         for name, by_family in bundles.items():
-            result = aeib.enhance(example.input, rate, model=by_family[family], reference=example.reference,
-                                  reference_sample_rate=rate)
-            row[f"{name}/reference"] = scores(result.audio, goal, rate)
+            if args.style is None:
+                result = aeib.enhance(example.input, rate, model=by_family[family], reference=example.reference,
+                                      reference_sample_rate=rate)
+            else:
+                result = aeib.enhance(example.input, rate, model=by_family[family], style=args.style)
+            row[f"{name}/{mode}"] = scores(result.audio, goal, rate)
         rows.append(row)
     shutil.rmtree(folder, ignore_errors=True)
-    table = summarize(rows, list(bundles), ("reference",))
+    table = summarize(rows, list(bundles), (mode,))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({"summary": table, "rows": rows}) + "\n", encoding="utf-8")
-    report(table, list(bundles), ("reference",))
+    report(table, list(bundles), (mode,))
     return 0
 
 

@@ -104,18 +104,22 @@ def read_frames(path: str | os.PathLike, start_frame: int, n_frames: int) -> np.
         from aeib import avio
 
         return avio.read_frames(info, start_frame, n_frames)
-    out = np.zeros((max(0, n_frames), info.channels), dtype=np.float32)
     first = max(0, start_frame)
     stop = min(start_frame + n_frames, info.frames)
     if stop <= first:
-        return out
+        return np.zeros((max(0, n_frames), info.channels), dtype=np.float32)
+    # Decoded straight into the result (no second array and copy: for a 5 s window of 48 kHz stereo
+    # that halved the time, the fresh pages of each array costing as much as the decoding).
+    out = np.empty((n_frames, info.channels), dtype=np.float32)
+    head = first - start_frame
     try:
         with sf.SoundFile(str(info.path)) as handle:
             handle.seek(first)
-            block = handle.read(stop - first, dtype="float32", always_2d=True)
+            got = handle.read(stop - first, dtype="float32", always_2d=True, out=out[head:head + stop - first]).shape[0]
     except Exception as exc:  # the header was readable (audio_info), so the data is damaged
         raise AudioError(f"cannot read {info.path}: damaged or truncated ({exception_text(exc)})") from None
-    out[first - start_frame:first - start_frame + block.shape[0]] = block
+    out[:head] = 0.0
+    out[head + got:] = 0.0
     return out
 
 def to_mono(audio: np.ndarray) -> np.ndarray:

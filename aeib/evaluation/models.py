@@ -111,7 +111,8 @@ class RuntimeModelMethod(Method):
         refine: The test-time refinement strength (as ``aeib enhance --refine``; None: the product's
             default — :data:`~aeib.runtime.refine.REFINE_STRENGTH` with a reference, or the bundle's
             learned refinement at :data:`~aeib.runtime.learned_refine.LEARNED_STRENGTH` if it carries one,
-            :data:`~aeib.runtime.refine.STYLE_REFINE_STRENGTH` for a style —, 0: the analyzer alone).
+            :data:`~aeib.runtime.refine.STYLE_REFINE_STRENGTH` for a style, or that style's learned map at
+            :data:`~aeib.runtime.learned_refine.LEARNED_STRENGTH` —, 0: the analyzer alone).
         dead_zone_db: The EQ's dead zone after the refinement (as ``aeib enhance --dead-zone``; None:
             the product's default, :func:`~aeib.runtime.dead_zone.default_dead_zone_db`; 0: off).
     """
@@ -148,6 +149,10 @@ class RuntimeModelMethod(Method):
             from aeib.dsp.loudness import DEFAULT_TARGET_LUFS
 
             self.style_target = self.model.style(self.style)   # refuses an unknown style
+            if self._refine_given is None:   # a style's learned map has its own default
+                from aeib.runtime.refine import style_strength
+
+                self.refine = style_strength(self.style_target)
             self.description += (f"; reference-free, style {self.style}, loudness stage at "
                                  f"{DEFAULT_TARGET_LUFS:g} LUFS")
 

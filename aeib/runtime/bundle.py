@@ -65,7 +65,11 @@ class Style:
 
     A style may also carry a **tonal target**, ``spectrum``: the mean level-aligned long-term spectrum
     of its clean references, toward which the analyzer's EQ is refined reference-free
-    (:func:`aeib.runtime.refine.refine_toward_style`). Bundles without one are not refined.
+    (:func:`aeib.runtime.refine.refine_toward_style`). Bundles without one are not refined. A style
+    with a tonal target may also carry a **learned refinement** (``refinement``, the same map as the
+    bundle's with a reference, :mod:`aeib.runtime.learned_refine`, fitted reference-free with the tonal
+    target in place of a reference's spectrum; ``scripts/fit_refinement.py --style``): its curve is then
+    run instead of the fixed partial move toward the target.
 
     Attributes:
         name: Style name.
@@ -74,6 +78,7 @@ class Style:
         pull: Share of the way from the input's embedding to ``embedding``, in (0, 1].
         spectrum: ``(freqs_hz, level_db)``, float64 arrays of equal length (frequencies rising), or
             None.
+        refinement: The style's learned refinement, or None (needs ``spectrum``).
     """
 
     name: str
@@ -81,6 +86,7 @@ class Style:
     embedding: np.ndarray  # float32[E]
     pull: float = 1.0
     spectrum: tuple[np.ndarray, np.ndarray] | None = None
+    refinement: LearnedRefinement | None = None
 
     @property
     def partial(self) -> bool:
@@ -245,8 +251,14 @@ def _styles(data: Mapping[str, Any], embedding_dim: int, source: Path) -> dict[s
         pull = entry.get("pull", 1.0)
         if isinstance(pull, bool) or not isinstance(pull, (int, float)) or not 0.0 < pull <= 1.0:
             raise ModelError(f"{source}: style {name!r} has pull {pull!r}; it must be a number in (0, 1]")
-        styles[str(name)] = Style(str(name), description, embedding, float(pull),
-                                  _style_spectrum(entry.get("spectrum"), name, source))
+        spectrum = _style_spectrum(entry.get("spectrum"), name, source)
+        refinement = None
+        if entry.get("refinement") is not None:
+            if spectrum is None:
+                raise ModelError(f"{source}: style {name!r} has a learned refinement but no tonal target "
+                                 "('spectrum') to measure against")
+            refinement = LearnedRefinement.from_json(entry["refinement"], f"{source} (style {name!r})")
+        styles[str(name)] = Style(str(name), description, embedding, float(pull), spectrum, refinement)
     return styles
 
 

@@ -113,7 +113,8 @@ def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source: Audi
             :data:`~aeib.runtime.refine.REFINE_STRENGTH` with a reference — or, when the bundle carries a
             learned refinement (:mod:`aeib.runtime.learned_refine`), that map's curve at
             :data:`~aeib.runtime.learned_refine.LEARNED_STRENGTH` —,
-            :data:`~aeib.runtime.refine.STYLE_REFINE_STRENGTH` without).
+            :data:`~aeib.runtime.refine.STYLE_REFINE_STRENGTH` without, or a style's learned map at
+            :func:`~aeib.runtime.refine.style_strength`).
         input_spectrum: The input's :func:`~aeib.runtime.refine.long_term_spectrum_db`, if measured
             already (None: measured here when needed).
         dead_zone_db: The EQ's dead zone in dB (None: :func:`~aeib.runtime.dead_zone.default_dead_zone_db`,
@@ -124,14 +125,14 @@ def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source: Audi
         The setting, rounded as the parameter file stores it.
     """
     from aeib.runtime.dead_zone import default_dead_zone_db, eq_dead_zone
-    from aeib.runtime.refine import STYLE_REFINE_STRENGTH, reference_strength
+    from aeib.runtime.refine import reference_strength, style_strength
 
     params = rounded_setting(model, analysis.params01)
     if adaptive or analysis.silent:
         return params
-    default = reference_strength(model.bundle.refinement) if reference is not None else STYLE_REFINE_STRENGTH
-    strength = default if refine is None else float(refine)
     style = analysis.style
+    default = reference_strength(model.bundle.refinement) if reference is not None else style_strength(style)
+    strength = default if refine is None else float(refine)
     refined = params
     if strength > 0.0 and (reference is not None or (style is not None and style.spectrum is not None)):
         # (reference-free without a tonal target, bundles before it: not refined)

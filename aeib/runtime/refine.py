@@ -140,19 +140,30 @@ def refine_toward_reference(params: dict[str, float], input_spectrum: tuple[np.n
     return {**params, **fit_eq(grid, curve, sample_rate, anchor=params, frequencies=False)}
 
 
+def style_strength(style: Style | None) -> float:
+    """The default strength reference-free: :data:`STYLE_REFINE_STRENGTH`, or for a style with a learned
+    map (:attr:`~aeib.runtime.bundle.Style.refinement`) :data:`~aeib.runtime.learned_refine.LEARNED_STRENGTH`."""
+    return LEARNED_STRENGTH if style is not None and style.refinement is not None else STYLE_REFINE_STRENGTH
+
+
 def refine_toward_style(params: dict[str, float], input_spectrum: tuple[np.ndarray, np.ndarray], style: Style,
-                        sample_rate: int, strength: float = STYLE_REFINE_STRENGTH) -> dict[str, float]:
+                        sample_rate: int, strength: float | None = None) -> dict[str, float]:
     """Reference-free: :func:`refine_toward_reference` with the style's tonal target as the reference
-    spectrum, clipped to ±:data:`STYLE_LIMIT_DB` and only up to the target's highest frequency.
+    spectrum, clipped to ±:data:`STYLE_LIMIT_DB` and only up to the target's highest frequency — or,
+    for a style with a learned map, that map's curve with the tonal target in place of a reference's
+    spectrum (:func:`~aeib.runtime.learned_refine.refine_learned`).
 
     A style without a tonal target (``style.spectrum`` None: bundles before it) returns ``params``.
+    ``strength`` None: :func:`style_strength`.
 
     Raises:
         ParameterError: if ``strength`` is outside [0, 1].
     """
-    strength = check_refine(strength, "refinement strength")
+    strength = check_refine(style_strength(style) if strength is None else strength, "refinement strength")
     if style.spectrum is None or strength == 0.0:
         return dict(params)
+    if style.refinement is not None:
+        return refine_learned(params, input_spectrum, style.spectrum, sample_rate, style.refinement, strength)
     freqs, level = style.spectrum
     return refine_toward_reference(params, input_spectrum, (freqs, level), sample_rate, strength,
                                    STYLE_LIMIT_DB, float(freqs[-1]))
@@ -170,4 +181,4 @@ def refine_from_sources(params: dict[str, float], source: AudioSource, reference
 
 __all__ = ["MEASURED_LIMIT_DB", "REFINE_STRENGTH", "STYLE_LIMIT_DB", "STYLE_REFINE_STRENGTH", "check_refine",
            "long_term_spectrum_db", "reference_strength", "refine_from_sources", "refine_toward_reference",
-           "refine_toward_style"]
+           "refine_toward_style", "style_strength"]

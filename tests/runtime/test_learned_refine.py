@@ -198,3 +198,85 @@ def test_fit_refinement_script_writes_a_map_the_runtime_reads(bundle_path, tmp_p
     curves = np.load(tmp_path / "curves.npz")
     assert curves["desired"].shape == (6, GRID_POINTS) and np.all(curves["desired"][curves["identity"]] == 0.0)
     assert read_bundle(bundle_path).refinement is None   # --out: the original is untouched
+
+
+def _with_tonal_target(bundle_path, style="bright"):
+    """Give the tiny bundle's ``style`` a tonal target (a bright tilt); returns the bundle JSON."""
+    freqs = np.geomspace(20.0, 12_000.0, 40)
+    data = json.loads(bundle_path.read_text())
+    data["styles"][style]["spectrum"] = {"freqs_hz": freqs.tolist(),
+                                         "level_db": (-30.0 + 12.0 * np.log2(freqs / 1000.0)).tolist()}
+    bundle_path.write_text(json.dumps(data))
+    return data
+
+
+def test_a_style_with_a_learned_map_runs_it_reference_free_and_a_bad_one_is_refused(bundle_path):
+    from aeib.runtime import load_model
+    from aeib.runtime.refine import STYLE_REFINE_STRENGTH, refine_toward_style, style_strength
+
+    x = music_like(3.0, RATE, channels=1, seed=4)
+    data = _with_tonal_target(bundle_path)
+    fixed = aeib.enhance(x, RATE, style="bright", model=str(bundle_path), dead_zone_db=0.0)
+    analyzer = aeib.enhance(x, RATE, style="bright", model=str(bundle_path), dead_zone_db=0.0, refine=0.0)
+    learned = LearnedRefinement(GRID, _blend(0.0, 1.0))   # follows the match toward the tonal target
+    data["styles"]["bright"]["refinement"] = learned.to_json()
+    bundle_path.write_text(json.dumps(data))
+    model = load_model(bundle_path)
+    style = model.style("bright")
+    assert style.refinement is not None and style_strength(style) == 1.0
+    assert style_strength(model.style("clean-live-mix")) == STYLE_REFINE_STRENGTH and model.bundle.refinement is None
+    mapped = aeib.enhance(x, RATE, style="bright", model=str(bundle_path), dead_zone_db=0.0)
+    expected = refine_toward_style(analyzer.setting.params, _spectrum(x), style, RATE)
+    gains = [f"eq.{b}.gain_db" for b in ("low_shelf", "band1", "band2", "band3", "band4", "high_shelf")]
+    for g in gains:
+        assert mapped.setting.params[g] == pytest.approx(expected[g], abs=0.01)   # the parameter file's rounding
+    assert any(abs(mapped.setting.params[g] - fixed.setting.params[g]) > 0.1 for g in gains)
+    low, high = eq_response_db(mapped.setting.params, RATE, np.array([150.0, 8000.0]))
+    assert high - low > eq_response_db(analyzer.setting.params, RATE, np.array([8000.0]))[0] \
+        - eq_response_db(analyzer.setting.params, RATE, np.array([150.0]))[0]   # brighter, toward the target
+    assert all(mapped.setting.params[k] == analyzer.setting.params[k] for k in analyzer.setting.params
+               if k not in gains and not k.startswith("loudness"))
+    assert aeib.enhance(x, RATE, style="bright", model=str(bundle_path), refine=0.0, dead_zone_db=0.0) \
+        .setting.params == analyzer.setting.params
+    # Malformed, or with no tonal target to measure against: refused in one line.
+    data["styles"]["bright"]["refinement"] = {"format": "aeib-learned-refinement"}
+    bundle_path.write_text(json.dumps(data))
+    with pytest.raises(ModelError, match="style 'bright'.*learned refinement is malformed"):
+        load_model(bundle_path)
+    data["styles"]["bright"]["refinement"] = learned.to_json()
+    data["styles"]["bright"].pop("spectrum")
+    bundle_path.write_text(json.dumps(data))
+    with pytest.raises(ModelError, match="no tonal target"):
+        load_model(bundle_path)
+
+
+def test_fit_refinement_script_fits_a_styles_reference_free_map(bundle_path, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from aeib.runtime.bundle import read_bundle
+
+    data = tmp_path / "data"
+    data.mkdir()
+    _write_train_shard(data / "train-00000.npz")
+    _with_tonal_target(bundle_path)
+    out = bundle_path.with_name("fitted.json")
+    script = Path(__file__).resolve().parents[2] / "scripts" / "fit_refinement.py"
+
+    def fit(*extra):
+        return subprocess.run([sys.executable, str(script), str(data), str(bundle_path), "--identity-weight", "4",
+                               "--ridge", "100", "--out", str(out), *extra], capture_output=True, text=True, timeout=300)
+
+    done = fit("--style", "bright", "--features", str(tmp_path / "curves.npz"))
+    assert done.returncode == 0, done.stderr[-2000:]
+    spec = read_bundle(out)
+    learned = spec.styles["bright"].refinement
+    assert learned is not None and learned.fitted["style"] == "bright" and learned.fitted["examples"] == 6
+    assert learned.fitted["toward_strength"] == 0.0 and spec.refinement is None
+    assert spec.styles["clean-live-mix"].refinement is None
+    out.unlink()
+    for extra, message in ((("--style", "nosuch"), "nosuch"), (("--style", "clean-live-mix"), "no tonal target")):
+        failed = fit(*extra)
+        assert failed.returncode == 2 and message in failed.stderr and "Traceback" not in failed.stderr
+        assert not out.exists()
