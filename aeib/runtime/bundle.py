@@ -130,6 +130,10 @@ class BundleSpec:
         raw: The whole decoded JSON (for metadata such as ``training`` and ``parity``).
         refinement: The learned refinement with a reference
             (:class:`~aeib.runtime.learned_refine.LearnedRefinement`), or None: the fixed one.
+        reference_pull: With a reference, the share of the way from each analysis window's own
+            embedding to the reference's that the analyzer is steered (as a partial style's pull,
+            :meth:`Style.target_for`; 1: the reference's embedding itself). The JSON's optional
+            ``reference_pull`` (absent: 1).
     """
 
     json_path: Path
@@ -150,6 +154,7 @@ class BundleSpec:
     raw_audio: bool = False
     signature_key: str = SIGNATURE_KEY
     refinement: LearnedRefinement | None = None
+    reference_pull: float = 1.0
 
     @property
     def embedding_dim(self) -> int:
@@ -262,6 +267,15 @@ def _styles(data: Mapping[str, Any], embedding_dim: int, source: Path) -> dict[s
     return styles
 
 
+def _reference_pull(value: Any, source: Path) -> float:
+    """The bundle's ``reference_pull``, checked: a number in (0, 1] (absent or null: 1)."""
+    if value is None:
+        return 1.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value <= 1.0:
+        raise ModelError(f"{source}: reference_pull {value!r} must be a number in (0, 1]")
+    return float(value)
+
+
 def _style_spectrum(entry: Any, name: object, source: Path) -> tuple[np.ndarray, np.ndarray] | None:
     """A style's ``spectrum`` entry (``{"freqs_hz": [...], "level_db": [...]}``), checked; None if absent."""
     if entry is None:
@@ -372,4 +386,5 @@ def read_bundle(path: str | Path | None = None, check_hash: bool = True) -> Bund
                       inputs=inputs, outputs=outputs, styles=styles, default_style=str(default_style),
                       tflite_sha256=sha256, raw=data, raw_audio=raw_audio, signature_key=signature_key,
                       refinement=None if data.get("refinement") is None
-                      else LearnedRefinement.from_json(data["refinement"], json_path))
+                      else LearnedRefinement.from_json(data["refinement"], json_path),
+                      reference_pull=_reference_pull(data.get("reference_pull"), json_path))

@@ -185,11 +185,18 @@ class AnalyzerModel:
         """:meth:`run` steered towards a reference embedding or a built-in :class:`Style` (None: as :meth:`run`).
 
         A partial style (:attr:`Style.partial`) needs the window's own embedding first, so it costs two
-        interpreter calls: one for the input embedding, one with the style's target for it.
+        interpreter calls: one for the input embedding, one with the style's target for it. So does a
+        reference embedding when the bundle's :attr:`~aeib.runtime.bundle.BundleSpec.reference_pull` is
+        below 1 (the window is steered that share of the way toward it).
 
         Returns:
             ``(params01 float32[P], input_embedding float32[E])``.
         """
+        if target is not None and not isinstance(target, Style) and self.bundle.reference_pull < 1.0:
+            # A reference embedding is followed part of the way from each window's own sound, as a
+            # partial style is (BundleSpec.reference_pull).
+            target = Style("reference", "a reference recording", np.asarray(target, dtype=np.float32).reshape(-1),
+                           self.bundle.reference_pull)
         if isinstance(target, Style):
             if not target.partial:
                 return self.run(features, target.embedding)

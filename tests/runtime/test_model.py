@@ -102,3 +102,35 @@ def test_a_partial_style_steers_each_window_part_of_the_way_from_itself(bundle_p
         # Part of the way: the prediction lies between "match yourself" and the fixed style's.
         own, full = partial.run(features, embedding)[0], partial.run(features, bright)[0]
         assert np.abs(params01 - own).mean() < np.abs(full - own).mean()
+
+
+@pytest.mark.parametrize("pull", [0.4, 0.65])
+def test_a_reference_pull_steers_each_window_part_of_the_way_to_a_reference_embedding(bundle_path, model, pull):
+    data = json.loads(bundle_path.read_text())
+    data["reference_pull"] = pull
+    bundle_path.write_text(json.dumps(data))
+    pulled = load_model(bundle_path)
+    assert pulled.bundle.reference_pull == pull and model.bundle.reference_pull == 1.0   # absent: 1
+    reference = model.embed(_clip(1.0, seed=9, gain=0.3))
+    for seed in (0, 3):
+        audio = _clip(1.0, seed=seed)
+        features = pulled.features(audio)
+        params01, embedding = pulled.run_toward(features, reference)
+        np.testing.assert_array_equal(embedding, pulled.embed(audio))
+        np.testing.assert_allclose(params01, pulled.run(features, embedding + pull * (reference - embedding))[0],
+                                   atol=1e-6)
+        np.testing.assert_array_equal(pulled.predict01(audio, reference), params01)
+        # Without a pull (the bundle as exported) the window is steered to the reference itself.
+        np.testing.assert_array_equal(model.run_toward(features, reference)[0], model.run(features, reference)[0])
+        # Built-in styles keep their own pull.
+        np.testing.assert_array_equal(pulled.run_toward(features, pulled.style("bright"))[0],
+                                      model.run_toward(features, model.style("bright"))[0])
+
+
+@pytest.mark.parametrize("value", [0, 1.5, -0.2, "0.5", True, float("nan")])
+def test_a_bad_reference_pull_is_refused_in_one_line(bundle_path, value):
+    data = json.loads(bundle_path.read_text())
+    data["reference_pull"] = value
+    bundle_path.write_text(json.dumps(data))
+    with pytest.raises(ModelError, match=r"reference_pull .* must be a number in \(0, 1\]"):
+        load_model(bundle_path)
