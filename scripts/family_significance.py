@@ -6,7 +6,9 @@ distance, centroid error, RMS error and loudness error. This reads the run's per
 (``examples.csv``) and the data's manifest (each example's families, :func:`aeib.evaluation.datasets.example_groups`)
 and prints, per family and metric, the mean paired difference model − baseline over that family's
 examples (negative: the model is better) with a 95 % interval from resampling the examples
-(``--resamples`` bootstrap draws, fixed seed), and how often the model comes out ahead. A verdict whose
+(``--resamples`` bootstrap draws, fixed seed), and how often the model comes out ahead. ``--metrics``
+picks other columns of ``examples.csv`` (e.g. ``mel_distance_matched_db`` against ``--baseline input``
+for the reference-free criterion). A verdict whose
 interval contains 0 is one that another draw of test examples could reverse. Analysis only::
 
     .venv/bin/python scripts/family_significance.py runs/rp/eval-oof --data data/oof_v2 --models small-v3 pull065
@@ -27,8 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aeib.evaluation.datasets import example_groups  # noqa: E402
 
-METRICS = (("mel_distance_db", "mel (dB)"), ("centroid_error_hz", "centroid (Hz)"),
-           ("rms_error_db", "RMS (dB)"), ("loudness_error_lu", "loudness (LU)"))
+LABELS = {"mel_distance_db": "mel (dB)", "mel_distance_matched_db": "loudness-matched mel (dB)",
+          "centroid_error_hz": "centroid (Hz)", "rms_error_db": "RMS (dB)", "loudness_error_lu": "loudness (LU)"}
+METRICS = ("mel_distance_db", "centroid_error_hz", "rms_error_db", "loudness_error_lu")
+"""Issue 12's four headline metrics (the default of ``--metrics``)."""
 
 
 def family_of_examples(data: Path) -> dict[str, tuple[str, ...]]:
@@ -37,12 +41,12 @@ def family_of_examples(data: Path) -> dict[str, tuple[str, ...]]:
     return {f"{x['shard']}#{x['row']}": example_groups(x) for x in manifest["examples"]}
 
 
-def scores(run: Path) -> dict[str, dict[str, dict[str, float]]]:
+def scores(run: Path, metrics: tuple[str, ...] = METRICS) -> dict[str, dict[str, dict[str, float]]]:
     """``{method: {example_id: {metric: value}}}`` from a run's examples.csv."""
     table: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
     with open(run / "examples.csv", newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            table[row["method"]][row["example_id"]] = {key: float(row[key]) for key, _ in METRICS}
+            table[row["method"]][row["example_id"]] = {key: float(row[key]) for key in metrics}
     return table
 
 
@@ -53,10 +57,11 @@ def main() -> int:
     parser.add_argument("--models", nargs="+", required=True, help="method names in the run")
     parser.add_argument("--baseline", default="matchering")
     parser.add_argument("--resamples", type=int, default=10_000)
+    parser.add_argument("--metrics", nargs="+", choices=list(LABELS), default=list(METRICS))
     args = parser.parse_args()
     try:
         groups = family_of_examples(args.data)
-        table = scores(args.run)
+        table = scores(args.run, tuple(args.metrics))
     except (OSError, KeyError, ValueError) as exc:
         print(f"family_significance: error: {exc}", file=sys.stderr)
         return 2
@@ -76,7 +81,8 @@ def main() -> int:
               f"share of draws with the model ahead")
         for model in args.models:
             cells = []
-            for key, label in METRICS:
+            for key in args.metrics:
+                label = LABELS[key]
                 diff = np.array([table[model][i][key] - table[args.baseline][i][key] for i in ids])
                 means = diff[draws].mean(axis=1)
                 low, high = np.percentile(means, [2.5, 97.5])
