@@ -92,10 +92,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="analyzer bundle (.json, or .tflite with its JSON beside it) written by "
                         "`aeib export`; default: the model shipped with aeib")
     parser.add_argument("--refine", type=float, default=None, metavar="S",
-                        help="move the EQ this fraction of the way from the analyzer's setting toward the measured "
-                        "match of the reference's long-term spectrum, 0-1 (default 0.25; 0 = the analyzer alone; "
-                        "a bundle with a learned refinement: toward its curve, default 1); "
-                        "without --reference, toward the style's tonal target, matched within ±1 dB (default 0.5)")
+                        help="with --reference, move the EQ this fraction of the way from the analyzer's setting "
+                        "toward the curve of the bundle's learned refinement (the shipped model's: default 1), or, "
+                        "for a bundle without one, toward the measured match of the reference's long-term spectrum "
+                        "(default 0.25), 0-1 (0 = the analyzer alone); without --reference, toward the style's "
+                        "tonal target, matched within ±1 dB (default 0.5)")
     parser.add_argument("--dead-zone", type=float, default=None, metavar="DB", dest="dead_zone",
                         help="move each EQ band's gain this many dB toward 0 after the refinement, so smaller "
                         "moves are not made: the analyzer's small moves are mostly guesses about a recording "

@@ -18,8 +18,8 @@ toward the fixed quarter blend. The predicted curve is refitted to the six EQ ga
 refinement's is (anchored to the analyzer's setting; frequencies, Qs and the compressor stay).
 
 Above the map's highest frequency the analyzer's curve stays. ``strength`` blends from the analyzer's
-curve (0) to the learned one (1, the default). Tried on `small-v3` and not shipped: on the
-out-of-family test set it lost the tonal family to Matchering (docs/TRAINING.md).
+curve (0) to the learned one (1, the default). The shipped `small-v3` bundles carry one (identity
+weight 12, ridge 100; docs/TRAINING.md, "A learned refinement with a reference").
 """
 
 from __future__ import annotations

@@ -280,3 +280,24 @@ def test_fit_refinement_script_fits_a_styles_reference_free_map(bundle_path, tmp
         failed = fit(*extra)
         assert failed.returncode == 2 and message in failed.stderr and "Traceback" not in failed.stderr
         assert not out.exists()
+
+
+def test_the_shipped_small_v3_bundles_carry_one_learned_map():
+    """The bundled default and every small-v3 variant in tflite_models/ carry the same map (fitted once, with
+    the bundled default's analyzer: docs/TRAINING.md), used with a reference at strength 1 by default."""
+    from pathlib import Path
+
+    from aeib.runtime.bundle import read_bundle
+    from aeib.runtime.refine import reference_strength
+
+    default = read_bundle(None)
+    assert default.name == "aeib-small-v3" and default.refinement is not None
+    assert reference_strength(default.refinement) == 1.0
+    assert default.refinement.fitted["identity_weight"] == 12.0 and default.refinement.fitted["ridge"] == 100.0
+    variants = sorted((Path(__file__).resolve().parents[2] / "tflite_models").glob("aeib-small-v3.*.json"))
+    assert len(variants) == 5
+    for path in variants:
+        learned = read_bundle(path).refinement
+        assert learned is not None, path
+        np.testing.assert_array_equal(learned.weights, default.refinement.weights)
+        np.testing.assert_array_equal(learned.grid_hz, default.refinement.grid_hz)
