@@ -42,6 +42,28 @@ from aeib.runtime.learned_refine import fit_learned_refinement  # noqa: E402
 from aeib.runtime.refine import REFINE_STRENGTH  # noqa: E402
 
 
+def toward_strength(style: str | None) -> float:
+    """What a map is shrunk toward: the fixed quarter blend with a reference, the analyzer's own curve
+    (strength 0) for a style."""
+    return REFINE_STRENGTH if style is None else 0.0
+
+
+def with_refinement(bundle: dict, learned_json: dict, style: str | None, source: object) -> dict:
+    """``bundle`` (a decoded bundle JSON, left as it is) with ``learned_json`` as its ``refinement``, or
+    as that of its built-in ``style``.
+
+    Raises:
+        DataError: if the bundle has no style ``style``.
+    """
+    if style is None:
+        return {**bundle, "refinement": learned_json}
+    if not isinstance(bundle.get("styles"), dict) or style not in bundle["styles"]:
+        raise DataError(f"{source}: no built-in style {style!r}")
+    copy = json.loads(json.dumps(bundle))
+    copy["styles"][style]["refinement"] = learned_json
+    return copy
+
+
 def example_curves(data: Path, split: str, bundle: str, limit: int | None = None,
                    style: str | None = None) -> dict[str, np.ndarray]:
     """Per example: the analyzer's EQ curve, the measured match and the desired curve on the map's grid
@@ -127,17 +149,11 @@ def fit(args: argparse.Namespace) -> None:
             np.savez(args.features, **curves)
     fitted = {"data_manifest_sha256": manifest_sha256(args.data), "split": args.split,
               "analyzer": Path(args.bundle[0]).name, **({} if args.style is None else {"style": args.style})}
-    toward = REFINE_STRENGTH if args.style is None else 0.0
     learned = fit_learned_refinement(curves["analyzer"], curves["measured"], curves["desired"], curves["identity"],
-                                     curves["grid_hz"], args.identity_weight, args.ridge, toward, fitted)
+                                     curves["grid_hz"], args.identity_weight, args.ridge, toward_strength(args.style),
+                                     fitted)
     for path in map(Path, args.bundle):
-        bundle = json.loads(path.read_text(encoding="utf-8"))
-        if args.style is None:
-            bundle["refinement"] = learned.to_json()
-        elif not isinstance(bundle.get("styles"), dict) or args.style not in bundle["styles"]:
-            raise DataError(f"{path}: no built-in style {args.style!r}")
-        else:
-            bundle["styles"][args.style]["refinement"] = learned.to_json()
+        bundle = with_refinement(json.loads(path.read_text(encoding="utf-8")), learned.to_json(), args.style, path)
         out = args.out or path
         with atomic_output(out) as tmp:
             tmp.write_text(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

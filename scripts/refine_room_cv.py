@@ -36,11 +36,11 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
 from compare_analyzers import report, scores, summarize  # noqa: E402
+from fit_refinement import toward_strength, with_refinement  # noqa: E402
 
 import aeib  # noqa: E402
 from aeib.evaluation.datasets import open_dataset  # noqa: E402
 from aeib.runtime.learned_refine import fit_learned_refinement  # noqa: E402
-from aeib.runtime.refine import REFINE_STRENGTH  # noqa: E402
 
 
 def fold_labels(data: Path, split: str, by: str) -> list[str]:
@@ -80,14 +80,9 @@ def main() -> int:
                 keep = train_rooms != family
                 learned = fit_learned_refinement(curves["analyzer"][keep], curves["measured"][keep],
                                                  curves["desired"][keep], curves["identity"][keep],
-                                                 curves["grid_hz"], weight, ridge,
-                                                 REFINE_STRENGTH if args.style is None else 0.0)
+                                                 curves["grid_hz"], weight, ridge, toward_strength(args.style))
                 path = folder / f"{name}-no-{family}.json"
-                if args.style is None:
-                    fitted = {**base, "refinement": learned.to_json()}
-                else:
-                    fitted = json.loads(json.dumps(base))
-                    fitted["styles"][args.style]["refinement"] = learned.to_json()
+                fitted = with_refinement(base, learned.to_json(), args.style, args.bundle)
                 path.write_text(json.dumps(fitted), encoding="utf-8")
                 bundles[name][family] = str(path)
     rooms = fold_labels(args.data, args.split, args.by)

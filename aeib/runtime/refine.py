@@ -162,11 +162,9 @@ def refine_toward_style(params: dict[str, float], input_spectrum: tuple[np.ndarr
     strength = check_refine(style_strength(style) if strength is None else strength, "refinement strength")
     if style.spectrum is None or strength == 0.0:
         return dict(params)
-    if style.refinement is not None:
-        return refine_learned(params, input_spectrum, style.spectrum, sample_rate, style.refinement, strength)
     freqs, level = style.spectrum
     return refine_toward_reference(params, input_spectrum, (freqs, level), sample_rate, strength,
-                                   STYLE_LIMIT_DB, float(freqs[-1]))
+                                   STYLE_LIMIT_DB, float(freqs[-1]), learned=style.refinement)
 
 
 def refine_from_sources(params: dict[str, float], source: AudioSource, reference: AudioSource,
