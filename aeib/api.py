@@ -160,6 +160,7 @@ class Enhancer:
         refine: The test-time refinement strength 0…1, toward the reference's spectrum or, reference-free,
             the style's tonal target (see :func:`enhance`).
         dead_zone_db: The EQ's dead zone in dB (see :func:`enhance`).
+        match: With a reference, how far the refinement's curve moves on to the measured match (see :func:`enhance`).
         threads: Interpreter threads.
 
     Raises:
@@ -170,7 +171,7 @@ class Enhancer:
     def __init__(self, model=None, *, reference: np.ndarray | str | os.PathLike | None = None,
                  reference_sample_rate: int | None = None, style: str | None = None, strength: float = 1.0,
                  loudness: float | str | None = "auto", adaptive: bool = False, threads: int = 1,
-                 refine: float | None = None, dead_zone_db: float | None = None):
+                 refine: float | None = None, dead_zone_db: float | None = None, match: float | None = None):
         from aeib.runtime.dead_zone import check_dead_zone
         from aeib.runtime.render import check_loudness
 
@@ -181,6 +182,9 @@ class Enhancer:
         from aeib.runtime.refine import check_refine
 
         self.refine = check_refine(refine)
+        from aeib.runtime.refine import check_match
+
+        self.match = check_match(match, reference is not None)
         self.dead_zone_db = check_dead_zone(dead_zone_db)
         self.style, self.adaptive = style, bool(adaptive)
         self._model_arg, self._threads = model, threads
@@ -250,7 +254,7 @@ class Enhancer:
         analysis = analyze_file(self.model, source, embedding, self.adaptive)
         measures = None if analysis.silent else self._reference_measures()
         setting = predicted_setting(self.model, analysis, source, measures, self.adaptive, self.refine,
-                                    dead_zone_db=self.dead_zone_db)
+                                    dead_zone_db=self.dead_zone_db, match=self.match)
         plan = make_plan(setting, analysis, sample_rate, block.shape[1],
                          lambda: iter([block]), adaptive=self.adaptive, strength=self.strength,
                          loudness=self.loudness, reference=measures, source=source)
@@ -270,7 +274,7 @@ class Enhancer:
             raise ParameterError("enhance_file needs the reference as a file path")
         return enhance_file(input_path, output_path, self.model, reference=self._reference, style=self.style,
                             adaptive=self.adaptive, strength=self.strength, loudness=self.loudness,
-                            refine=self.refine, dead_zone_db=self.dead_zone_db, **options)
+                            refine=self.refine, dead_zone_db=self.dead_zone_db, match=self.match, **options)
 
     def process(self, block: np.ndarray, sample_rate: int) -> np.ndarray:
         """Enhance the next block of a stream (causal, no lookahead; see :class:`~aeib.runtime.StreamEnhancer`).
@@ -335,7 +339,7 @@ def _summary(plan, target: str) -> str:
 def enhance(audio: np.ndarray, sample_rate: int, *, reference: np.ndarray | str | os.PathLike | None = None,
             reference_sample_rate: int | None = None, style: str | None = None, strength: float = 1.0,
             loudness: float | str | None = "auto", model=None, adaptive: bool = False,
-            refine: float | None = None, dead_zone_db: float | None = None) -> Result:
+            refine: float | None = None, dead_zone_db: float | None = None, match: float | None = None) -> Result:
     """Repair a recording held in memory: the analyzer picks the setting, the chain applies it.
 
     Args:
@@ -357,6 +361,10 @@ def enhance(audio: np.ndarray, sample_rate: int, *, reference: np.ndarray | str 
         dead_zone_db: Each EQ band's gain is moved this many dB toward 0 after the refinement, so a
             smaller move is not made (None: 1 dB reference-free, off with a reference,
             :func:`aeib.runtime.dead_zone.default_dead_zone_db`; 0: off; not in adaptive mode).
+        match: With a reference, how far the refinement's curve moves on to the reference's measured
+            spectral match (limited to the EQ's ±18 dB), 0…1 (None: :data:`aeib.runtime.refine.MATCH`,
+            0). More repairs more and changes a recording that needed nothing more (docs/TRAINING.md,
+            "How much to trust the reference"). Refused without a reference.
 
     Returns:
         :class:`Result` (audio, setting, summary).
@@ -366,4 +374,4 @@ def enhance(audio: np.ndarray, sample_rate: int, *, reference: np.ndarray | str 
     """
     return Enhancer(model, reference=reference, reference_sample_rate=reference_sample_rate, style=style,
                     strength=strength, loudness=loudness, adaptive=adaptive, refine=refine,
-                    dead_zone_db=dead_zone_db).enhance(audio, sample_rate)
+                    dead_zone_db=dead_zone_db, match=match).enhance(audio, sample_rate)

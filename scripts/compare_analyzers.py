@@ -4,7 +4,7 @@
 Per example of a shard set's split, through the product's array API (``aeib.enhance``: TFLite
 analyzer, refinement, dead zone, loudness stage), with the example's reference and reference-free
 (the bundle's default style), for every model given as ``NAME=BUNDLE.json`` (optionally with
-``#refine=X`` and ``#dead-zone=DB``, as ``aeib evaluate``'s models): the loudness-matched
+``#refine=X``, ``#match=B`` and ``#dead-zone=DB``, as ``aeib evaluate``'s models): the loudness-matched
 mel distance (dB) and the spectral-centroid error (Hz) to the target. For clean (identity)
 examples the target is the input itself, so their distance is the change made to a good recording
 (issue 12: at most 1.0 dB each). Choose on a ``valid`` split, never on the out-of-family test set::
@@ -44,13 +44,13 @@ def scores(audio: np.ndarray, goal: np.ndarray, rate: int) -> dict[str, float]:
             "centroid": abs(spectral_centroid_hz(audio, rate) - spectral_centroid_hz(goal, rate))}
 
 
-OPTIONS = {"refine": "refine", "dead-zone": "dead_zone_db"}
+OPTIONS = {"refine": "refine", "dead-zone": "dead_zone_db", "match": "match"}
 """``#key=value`` options a model may carry, and the ``aeib.enhance`` argument each sets (with a reference
-only for ``refine``; ``dead-zone`` in both modes)."""
+only for ``refine`` and ``match``; ``dead-zone`` in both modes)."""
 
 
 def parse_model(spec: str) -> tuple[str, str, dict[str, float]]:
-    """``NAME=BUNDLE.json[#refine=X][#dead-zone=DB]`` → (name, bundle, enhance arguments)."""
+    """``NAME=BUNDLE.json[#refine=X][#match=B][#dead-zone=DB]`` → (name, bundle, enhance arguments)."""
     name, sep, rest = spec.partition("=")
     bundle, *options = rest.split("#")
     if not sep or not name or not Path(bundle).is_file():
@@ -78,6 +78,7 @@ def run(data: Path, split: str, limit: int | None, models: dict[str, tuple[str, 
                 options = dict(arguments)
                 if mode != "reference":
                     options.pop("refine", None)
+                    options.pop("match", None)
                 result = aeib.enhance(example.input, rate, model=bundle,
                                       reference=example.reference if mode == "reference" else None,
                                       reference_sample_rate=rate, **options)

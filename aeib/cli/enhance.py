@@ -97,6 +97,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "for a bundle without one, toward the measured match of the reference's long-term spectrum "
                         "(default 0.25), 0-1 (0 = the analyzer alone); without --reference, toward the style's "
                         "tonal target, matched within ±1 dB (default 0.5)")
+    parser.add_argument("--match", type=float, default=None, metavar="B",
+                        help="with --reference, move the refinement's EQ curve this share of the way on to the "
+                        "reference's measured spectrum (limited to the EQ's ±18 dB), 0-1 (default 0): more repairs "
+                        "more of a recording the analyzer misjudges, and changes one that needed nothing more "
+                        "(0.25: about twice the change to a clean recording; docs/TRAINING.md)")
     parser.add_argument("--dead-zone", type=float, default=None, metavar="DB", dest="dead_zone",
                         help="move each EQ band's gain this many dB toward 0 after the refinement, so smaller "
                         "moves are not made: the analyzer's small moves are mostly guesses about a recording "
@@ -158,14 +163,17 @@ def _check_side_output(path: str | None, inputs: list[Path], what: str) -> None:
 def _options(args: argparse.Namespace):
     from aeib.dsp.schema import check_strength
     from aeib.runtime.dead_zone import check_dead_zone
-    from aeib.runtime.refine import check_refine
+    from aeib.runtime.refine import check_match, check_refine
     from aeib.runtime.render import check_loudness
 
     check_strength(args.strength)  # bad --strength/--loudness: one error line before any work
     check_refine(args.refine, "--refine")
+    check_match(args.match, args.reference is not None, "--match")
     check_dead_zone(args.dead_zone, "--dead-zone")
     check_loudness(args.loudness)
 
+    if args.adaptive and args.match:
+        raise AeibError("--match moves the refined EQ, and --adaptive is not refined; leave one out")
     if not args.adaptive:
         given = [flag for flag, value in (("--hop", args.hop), ("--smoothing", args.smoothing)) if value is not None]
         if given:
@@ -231,7 +239,7 @@ def _enhance_one(model, source: Path, output: Path, params_out: Path | None, plo
     from aeib.summary import measure_levels, summary_lines
 
     enhancer = Enhancer(model, reference=args.reference, style=args.style, strength=args.strength, refine=args.refine,
-                        loudness=args.loudness, adaptive=args.adaptive, dead_zone_db=args.dead_zone)
+                        loudness=args.loudness, adaptive=args.adaptive, dead_zone_db=args.dead_zone, match=args.match)
     result = enhancer.enhance_file(source, output, options=options, float_output=args.float_output,
                                    bitrate_kbps=args.bitrate, spectra=plot is not None or report is not None,
                                    progress=progress, warn=_warner(args.quiet))

@@ -115,16 +115,19 @@ class RuntimeModelMethod(Method):
             :data:`~aeib.runtime.learned_refine.LEARNED_STRENGTH` —, 0: the analyzer alone).
         dead_zone_db: The EQ's dead zone after the refinement (as ``aeib enhance --dead-zone``; None:
             the product's default, :func:`~aeib.runtime.dead_zone.default_dead_zone_db`; 0: off).
+        match: With a reference, how far the refinement's curve moves on to the measured match (as
+            ``aeib enhance --match``; None: :data:`~aeib.runtime.refine.MATCH`).
     """
 
     kind = "model"
 
     def __init__(self, path: Path, name: str, style: str | None = None, refine: float | None = None,
-                 dead_zone_db: float | None = None):
+                 dead_zone_db: float | None = None, match: float | None = None):
         from aeib.runtime.dead_zone import default_dead_zone_db
-        from aeib.runtime.refine import REFINE_STRENGTH, STYLE_REFINE_STRENGTH
+        from aeib.runtime.refine import REFINE_STRENGTH, STYLE_REFINE_STRENGTH, check_match
 
         super().__init__()
+        self.match = check_match(match, style is None, "#match")
         self.path, self.name, self.style = Path(path), name, style
         default = REFINE_STRENGTH if style is None else STYLE_REFINE_STRENGTH
         self._refine_given = refine
@@ -185,7 +188,7 @@ class RuntimeModelMethod(Method):
             source = ArrayAudio(example.input, rate)
             if self.style is None:
                 physical = refine_from_sources(physical, source, ArrayAudio(example.reference, rate), self.refine,
-                                               learned=model.bundle.refinement)
+                                               learned=model.bundle.refinement, match=self.match)
             else:   # reference-free: toward the style's tonal target (none: unchanged)
                 physical = refine_toward_style(physical, long_term_spectrum_db(source), self.style_target, rate,
                                                self.refine)
@@ -222,7 +225,8 @@ def model_method(spec: str) -> Method:
         spec: ``PATH`` or ``LABEL=PATH``, optionally followed by ``#style=NAME`` (a TFLite bundle
             run reference-free towards its built-in style NAME) and/or ``#refine=S`` (its test-time
             refinement strength: toward the reference's spectrum, or with ``#style`` toward the
-            style's tonal target) and/or ``#dead-zone=DB`` (the EQ's dead zone after it, 0: off),
+            style's tonal target) and/or ``#dead-zone=DB`` (the EQ's dead zone after it, 0: off)
+            and/or, with a reference, ``#match=B`` (as ``aeib enhance --match``),
             e.g. ``M.json#style=board-mix#refine=0``. PATH is a ``.keras`` file, a folder
             holding ``best.keras``/``last.keras`` (directly or in ``checkpoints/``), or a TFLite
             bundle's ``.json``/``.tflite``.
@@ -231,7 +235,7 @@ def model_method(spec: str) -> Method:
         ModelLoadError: if PATH does not exist or is none of those.
     """
     spec, *options = spec.split("#")
-    style = refine = dead_zone = None
+    style = refine = dead_zone = match = None
     for option in options:
         key, _, value = option.partition("=")
         if key == "style" and value and style is None:
@@ -244,6 +248,14 @@ def model_method(spec: str) -> Method:
                 refine = check_refine(float(value), "#refine")
             except (ValueError, ParameterError):
                 raise ModelLoadError(f"#refine={value!r}: give a number within 0–1") from None
+        elif key == "match" and value and match is None:
+            from aeib.errors import ParameterError
+            from aeib.runtime.refine import check_refine
+
+            try:
+                match = check_refine(float(value), "#match")
+            except (ValueError, ParameterError):
+                raise ModelLoadError(f"#match={value!r}: give a number within 0–1") from None
         elif key == "dead-zone" and value and dead_zone is None:
             from aeib.errors import ParameterError
             from aeib.runtime.dead_zone import check_dead_zone
@@ -253,21 +265,24 @@ def model_method(spec: str) -> Method:
             except (ValueError, ParameterError) as exc:
                 raise ModelLoadError(f"#dead-zone={value!r}: {exc}") from None
         else:
-            raise ModelLoadError(f"unknown or repeated model option #{option!r}: #style=NAME, #refine=S or "
-                                 "#dead-zone=DB is understood (each may be given once)")
+            raise ModelLoadError(f"unknown or repeated model option #{option!r}: #style=NAME, #refine=S, "
+                                 "#dead-zone=DB or #match=B is understood (each may be given once)")
+    if match is not None and style is not None and match > 0.0:
+        raise ModelLoadError("#match pulls toward the example's reference: not with #style")
     label, path = _label_and_path(spec)
     if not path.exists():
         raise ModelLoadError(f"no such model file or folder: {path}")
     keras_file = _resolve_keras(path)
     if keras_file is not None:
-        if style is not None or refine is not None or dead_zone is not None:
-            raise ModelLoadError(f"{path}: #style, #refine and #dead-zone need an exported bundle (.json/.tflite)")
+        if style is not None or refine is not None or dead_zone is not None or match is not None:
+            raise ModelLoadError(f"{path}: #style, #refine, #dead-zone and #match need an exported bundle (.json/.tflite)")
         default = f"keras:{keras_file.parent.name}/{keras_file.stem}"
         return KerasModelMethod(keras_file, label or default)
     if path.is_file() and path.suffix in (".json", ".tflite"):
         default = (f"tflite:{path.stem}" + (f"#{style}" if style else "")
                    + (f"#refine={refine:g}" if refine is not None else "")
-                   + (f"#dead-zone={dead_zone:g}" if dead_zone is not None else ""))
-        return RuntimeModelMethod(path, label or default, style, refine, dead_zone)
+                   + (f"#dead-zone={dead_zone:g}" if dead_zone is not None else "")
+                   + (f"#match={match:g}" if match is not None else ""))
+        return RuntimeModelMethod(path, label or default, style, refine, dead_zone, match)
     raise ModelLoadError(f"{path} is not a model: give a .keras file, a run folder with best.keras or "
                          "last.keras, or a TFLite bundle .json/.tflite")

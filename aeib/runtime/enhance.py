@@ -96,7 +96,7 @@ def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source: Audi
                       reference: AudioSource | ReferenceMeasures | None = None, adaptive: bool = False,
                       refine: float | None = None,
                       input_spectrum: tuple[np.ndarray, np.ndarray] | None = None,
-                      dead_zone_db: float | None = None) -> dict[str, float]:
+                      dead_zone_db: float | None = None, match: float = 0.0) -> dict[str, float]:
     """The setting to run: the analyzer's, refined toward the reference's spectrum, or reference-free
     toward the style's tonal target, then its EQ gains through the dead zone
     (:func:`aeib.runtime.dead_zone.eq_dead_zone`).
@@ -120,6 +120,8 @@ def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source: Audi
         dead_zone_db: The EQ's dead zone in dB (None: :func:`~aeib.runtime.dead_zone.default_dead_zone_db`,
             1 dB reference-free, off with a reference; 0: off). Adaptive mode, which follows the
             analyzer over time, has none.
+        match: With a reference, how far the refinement's curve moves on to the measured match
+            (:data:`aeib.runtime.refine.MATCH`, 0…1); unused without one.
 
     Returns:
         The setting, rounded as the parameter file stores it.
@@ -146,7 +148,7 @@ def predicted_setting(model: AnalyzerModel, analysis: FileAnalysis, source: Audi
         else:
             measures = reference if isinstance(reference, ReferenceMeasures) else measure_reference(reference)
             refined = refine_toward_reference(params, spectrum, measures.spectrum, rate, strength,
-                                              learned=model.bundle.refinement)
+                                              learned=model.bundle.refinement, match=match)
     dead_zone = default_dead_zone_db(reference is not None) if dead_zone_db is None else float(dead_zone_db)
     if refined is params and dead_zone == 0.0:
         return params
@@ -246,7 +248,7 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
                  options: AnalysisOptions = AnalysisOptions(), float_output: bool | None = None,
                  bitrate_kbps: int | None = None, strength: float = 1.0, loudness: Loudness = "auto",
                  spectra: bool = False, progress: bool = False, warn: WarnFn | None = None,
-                 refine: float | None = None, dead_zone_db: float | None = None) -> EnhanceResult:
+                 refine: float | None = None, dead_zone_db: float | None = None, match: float = 0.0) -> EnhanceResult:
     """Enhance one file of any length, rate and channel count.
 
     Args:
@@ -273,6 +275,8 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
             (None: :data:`aeib.runtime.refine.REFINE_STRENGTH`; 0: the analyzer's setting as it is).
         dead_zone_db: The EQ's dead zone, dB (None: 1 dB reference-free, off with a reference,
             :func:`aeib.runtime.dead_zone.default_dead_zone_db`; 0: off).
+        match: With a reference, how far the refinement's curve moves on to the reference's measured
+            spectral match, 0…1 (default 0, :data:`aeib.runtime.refine.MATCH`).
 
     Returns:
         What was done (:class:`EnhanceResult`).
@@ -281,8 +285,11 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
         AudioError, OutputError, ModelError, ParameterError: bad input, output, model or options;
         the output is then left untouched.
     """
+    from aeib.runtime.refine import check_match
+
     started = time.perf_counter()
     warn = warn or default_warn
+    match = check_match(match, reference is not None)
     info = check_input(input_path, output_path)
     container, subtype = output_format(output_path, info, float_output)
     # The DSP's compiled kernels are loaded on a worker thread while the analyzer runs: a Ctrl-C can
@@ -316,7 +323,8 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
     elif style_spectrum is not None and not analysis.silent:
         input_spectrum = style_spectrum.result()
     measures = measuring.result() if measuring is not None and not analysis.silent else None
-    setting = predicted_setting(model, analysis, info.path, measures, adaptive, refine, input_spectrum, dead_zone_db)
+    setting = predicted_setting(model, analysis, info.path, measures, adaptive, refine, input_spectrum, dead_zone_db,
+                                match)
     kernels.result()
     plan = make_plan(setting, analysis, info.sample_rate, info.channels, blocks,
                      adaptive=adaptive, strength=strength, loudness=loudness, reference=measures,

@@ -73,6 +73,17 @@ def fixed_blend_map(strength: float, grid_points: int = GRID_POINTS, step: int =
     return weights
 
 
+def measured_match_map(grid_points: int = GRID_POINTS, step: int = FEATURE_STEP) -> np.ndarray:
+    """The weights that give the measured match itself (clipped to the EQ's ±18 dB), interpolated between
+    the feature frequencies as :func:`fixed_blend_map` does: where ``match`` pulls the map's curve
+    (:meth:`LearnedRefinement.curve_db`)."""
+    n = len(range(0, grid_points, step))
+    blend = fixed_blend_map(1.0, grid_points, step)
+    weights = np.zeros_like(blend)
+    weights[2 * n:3 * n] = blend[n:2 * n]
+    return weights
+
+
 @dataclass(frozen=True)
 class LearnedRefinement:
     """A fitted map (see the module docstring).
@@ -89,9 +100,13 @@ class LearnedRefinement:
     step: int = FEATURE_STEP
     fitted: Mapping[str, Any] = field(default_factory=dict)
 
-    def curve_db(self, analyzer_db: np.ndarray, measured_db: np.ndarray) -> np.ndarray:
-        """The EQ curve to run on :attr:`grid_hz` from the analyzer's curve and the measured match there."""
-        curve: np.ndarray = (learned_features(analyzer_db, measured_db, self.step) @ self.weights)[0]
+    def curve_db(self, analyzer_db: np.ndarray, measured_db: np.ndarray, match: float = 0.0) -> np.ndarray:
+        """The EQ curve to run on :attr:`grid_hz` from the analyzer's curve and the measured match there;
+        ``match`` 0…1 moves it that share of the way on to the measured match (±18 dB,
+        :func:`measured_match_map`)."""
+        weights = self.weights if match == 0.0 else \
+            (1.0 - match) * self.weights + match * measured_match_map(self.grid_hz.size, self.step)
+        curve: np.ndarray = (learned_features(analyzer_db, measured_db, self.step) @ weights)[0]
         return curve
 
     def to_json(self) -> dict[str, Any]:
@@ -185,7 +200,7 @@ def _on_log_grid(freqs_hz: np.ndarray, values: np.ndarray, at_hz: np.ndarray) ->
 
 def refine_learned(params: dict[str, float], input_spectrum: tuple[np.ndarray, np.ndarray],
                    reference_spectrum: tuple[np.ndarray, np.ndarray], sample_rate: int, learned: LearnedRefinement,
-                   strength: float = LEARNED_STRENGTH) -> dict[str, float]:
+                   strength: float = LEARNED_STRENGTH, match: float = 0.0) -> dict[str, float]:
     """The setting with its six EQ gains refitted to the learned map's curve.
 
     Args:
@@ -195,6 +210,8 @@ def refine_learned(params: dict[str, float], input_spectrum: tuple[np.ndarray, n
         sample_rate: The input's rate, Hz (the EQ runs at it).
         learned: The bundle's map.
         strength: 0…1, from the analyzer's curve (0: ``params`` unchanged) to the learned one (1).
+        match: 0…1, how far the learned curve moves on toward the measured match (:meth:`LearnedRefinement.curve_db`;
+            0: the map as fitted).
 
     Returns:
         A complete setting; only the EQ's six gains differ from ``params``.
@@ -205,11 +222,12 @@ def refine_learned(params: dict[str, float], input_spectrum: tuple[np.ndarray, n
     from aeib.runtime.refine import check_refine  # here: aeib.runtime.refine imports this module
 
     strength = check_refine(strength, "refinement strength")
+    match = check_refine(match, "match")
     if strength == 0.0:
         return dict(params)
     grid, measured = curve_from_spectra(*input_spectrum, *reference_spectrum, sample_rate, MEASURED_LIMITS_DB[1])
     analyzer_on_map = eq_response_db(params, sample_rate, learned.grid_hz)
-    learned_curve = learned.curve_db(analyzer_on_map, _on_log_grid(grid, measured, learned.grid_hz))
+    learned_curve = learned.curve_db(analyzer_on_map, _on_log_grid(grid, measured, learned.grid_hz), match)
     analyzer = eq_response_db(params, sample_rate, grid)
     top = float(learned.grid_hz[-1])
     target = np.where(grid <= top * (1.0 + 1e-9), _on_log_grid(learned.grid_hz, learned_curve, grid), analyzer)
@@ -220,4 +238,5 @@ def refine_learned(params: dict[str, float], input_spectrum: tuple[np.ndarray, n
 
 
 __all__ = ["FEATURE_STEP", "GRID_POINTS", "LEARNED_STRENGTH", "MEASURED_LIMITS_DB", "LearnedRefinement",
-           "feature_count", "fit_learned_refinement", "fixed_blend_map", "learned_features", "refine_learned"]
+           "feature_count", "fit_learned_refinement", "fixed_blend_map", "learned_features", "measured_match_map",
+           "refine_learned"]

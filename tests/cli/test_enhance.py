@@ -192,10 +192,35 @@ def test_loudness_target_strength_and_params_out(make_wav, tmp_path, capsys, cac
                                                   ("--loudness", "-80", "outside -60…0 LUFS"),
                                                   ("--dead-zone", "-1", "--dead-zone must be a number of dB within 0–18"),
                                                   ("--dead-zone", "nan", "--dead-zone must be a number of dB within 0–18"),
-                                                  ("--refine", "2", "--refine must be a number within 0–1")])
+                                                  ("--refine", "2", "--refine must be a number within 0–1"),
+                                                  ("--match", "2", "--match must be a number within 0–1"),
+                                                  ("--match", "0.5", "--match moves the EQ toward a reference's "
+                                                   "spectrum: it needs a reference")])
 def test_bad_strength_or_loudness_is_one_error_line(make_wav, tmp_path, capsys, cached_bundle, flag, value, message):
     line = _bad(capsys, tmp_path, "enhance", make_wav(), "-o", tmp_path / "o.wav", "--model", cached_bundle, flag, value)
     assert message in line
+
+
+def test_match_with_a_reference_moves_the_eq_and_not_with_adaptive(make_wav, tmp_path, capsys, cached_bundle):
+    from aeib.dsp import process
+    from tests.conftest import music_like
+
+    src = make_wav(seconds=4.0)   # a reference 15 dB darker above 2.5 kHz: beyond the fixed refinement's ±6 dB
+    dark = process(music_like(4.0, 48_000, 2, seed=7), 48_000,
+                   {"eq.high_shelf.gain_db": -15.0, "eq.high_shelf.cutoff_hz": 2500.0}, limiter=False)
+    ref = make_wav("ref.wav", seconds=4.0, audio=0.5 * dark)
+    gains = []
+    for match in ("0", "1"):
+        params = tmp_path / f"p{match}.json"
+        assert _run(capsys, "enhance", src, "--reference", ref, "-o", tmp_path / f"o{match}.wav", "--model",
+                    cached_bundle, "--match", match, "--params-out", params, "-q")[0] == 0
+        saved = json.loads(params.read_text())["params"]
+        gains.append([saved[k] for k in sorted(saved) if k.startswith("eq.") and k.endswith("gain_db")])
+    assert gains[0] != gains[1]
+    line = _bad(capsys, tmp_path, "enhance", src, "--reference", ref, "-o", tmp_path / "a.wav", "--model",
+                cached_bundle, "--match", "0.5", "--adaptive")
+    assert "--match moves the refined EQ, and --adaptive is not refined" in line
+    assert not (tmp_path / "a.wav").exists()
 
 
 def test_dead_zone_zero_keeps_the_small_eq_moves(make_wav, tmp_path, capsys, cached_bundle):

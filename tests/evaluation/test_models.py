@@ -101,7 +101,7 @@ def test_reference_free_model_option(tmp_path):
     json_path = next(bundle.glob("*.json"))
     method = model_method(f"free={json_path}#style=anything")
     assert isinstance(method, RuntimeModelMethod) and method.style == "anything" and method.name == "free"
-    with pytest.raises(ModelLoadError, match="#style=NAME, #refine=S or #dead-zone=DB"):
+    with pytest.raises(ModelLoadError, match="#style=NAME, #refine=S, #dead-zone=DB or #match=B"):
         model_method(f"{json_path}#colour=red")
     with pytest.raises(ModelLoadError, match="repeated model option"):
         model_method(f"{json_path}#style=a#style=b")
@@ -159,3 +159,31 @@ def test_the_dead_zone_option():
     assert (method.dead_zone_db, method.style) == (0.0, "board-mix") and method.name.endswith("#dead-zone=0")
     with pytest.raises(ModelLoadError, match="#dead-zone='-2': #dead-zone must be a number of dB within 0–18"):
         model_method(f"{json_path}#dead-zone=-2")
+
+
+def test_the_match_option_runs_the_products_match_with_the_reference(examples):
+    """``#match=B`` passes B to the product's refinement with the example's reference; refused with a
+    style, out of range, and on a Keras model."""
+    from pathlib import Path
+
+    from aeib.evaluation.models import ModelLoadError, model_method
+    from aeib.runtime.refine import refine_from_sources
+    from aeib.runtime.windows import ArrayAudio
+
+    json_path = next((Path(__file__).resolve().parents[2] / "aeib" / "runtime" / "models").glob("*.json"))
+    assert model_method(str(json_path)).match == 0.0
+    method = model_method(f"{json_path}#match=0.5")
+    assert method.match == 0.5 and method.name.endswith("#match=0.5")
+    with pytest.raises(ModelLoadError, match="#match='2': give a number within 0–1"):
+        model_method(f"{json_path}#match=2")
+    with pytest.raises(ModelLoadError, match="not with #style"):
+        model_method(f"{json_path}#style=board-mix#match=0.5")
+    plain, matched = model_method(f"{json_path}#refine=0"), method
+    for m in (plain, matched):
+        m.setup()
+    example = examples[0]
+    rate = example.sample_rate
+    expected = refine_from_sources(plain.run(example, Shared()).params, ArrayAudio(example.input, rate),
+                                   ArrayAudio(example.reference, rate), matched.refine,
+                                   learned=matched.model.bundle.refinement, match=0.5)
+    assert matched.run(example, Shared()).params == pytest.approx(expected, abs=1e-6)

@@ -301,3 +301,46 @@ def test_the_shipped_small_v3_bundles_carry_one_learned_map():
         assert learned is not None, path
         np.testing.assert_array_equal(learned.weights, default.refinement.weights)
         np.testing.assert_array_equal(learned.grid_hz, default.refinement.grid_hz)
+
+
+def test_match_moves_the_maps_curve_that_share_of_the_way_on_to_the_measured_match():
+    from aeib.runtime.learned_refine import measured_match_map
+
+    analyzer, measured = np.linspace(-3, 3, GRID_POINTS), np.linspace(-24, 24, GRID_POINTS)
+    learned = LearnedRefinement(GRID, _blend(0.75, 0.25))
+    at = np.arange(0, GRID_POINTS, 4)   # exact at the feature frequencies
+    whole = (learned_features(analyzer, measured) @ measured_match_map())[0]
+    np.testing.assert_allclose(whole[at], np.clip(measured[at], -18, 18))   # the EQ's range, not ±6
+    np.testing.assert_array_equal(learned.curve_db(analyzer, measured, 0.0), learned.curve_db(analyzer, measured))
+    np.testing.assert_allclose(learned.curve_db(analyzer, measured, 0.4),
+                               0.6 * learned.curve_db(analyzer, measured) + 0.4 * whole, atol=1e-12)
+    # The same as a map whose weights were blended beforehand (how the figures in docs/TRAINING.md were made).
+    blended = LearnedRefinement(GRID, 0.6 * learned.weights + 0.4 * measured_match_map())
+    np.testing.assert_allclose(blended.curve_db(analyzer, measured), learned.curve_db(analyzer, measured, 0.4),
+                               atol=1e-12)
+
+
+def test_match_brings_the_eq_closer_to_the_measured_match_and_is_refused_without_a_reference(bundle_path):
+    from aeib.baselines.rule_based import curve_from_spectra
+    from aeib.dsp import process
+
+    x = music_like(4.0, RATE, channels=1, seed=5)
+    reference = process(music_like(4.0, RATE, channels=1, seed=6), RATE,
+                        {"eq.high_shelf.gain_db": -12.0, "eq.high_shelf.cutoff_hz": 2500.0}, limiter=False)
+    data = json.loads(bundle_path.read_text())
+    data["refinement"] = LearnedRefinement(GRID, _blend(1.0, 0.0)).to_json()   # the analyzer's curve kept
+    bundle_path.write_text(json.dumps(data))
+    grid, measured = curve_from_spectra(*_spectrum(x), *_spectrum(reference), RATE, 18.0)
+    band = (grid > 100) & (grid < 9000)
+
+    def distance(match):
+        result = aeib.enhance(x, RATE, reference=reference, reference_sample_rate=RATE, model=str(bundle_path),
+                              dead_zone_db=0.0, match=match)
+        return np.sqrt(np.mean((eq_response_db(result.setting.params, RATE, grid) - measured)[band] ** 2))
+
+    distances = [distance(m) for m in (0.0, 0.5, 1.0)]
+    assert distances[0] > distances[1] > distances[2] and distances[0] - distances[2] > 3.0
+    with pytest.raises(ParameterError, match="needs a reference"):
+        aeib.enhance(x, RATE, model=str(bundle_path), match=0.5)
+    with pytest.raises(ParameterError, match="within 0–1"):
+        aeib.enhance(x, RATE, reference=reference, reference_sample_rate=RATE, model=str(bundle_path), match=1.5)

@@ -160,3 +160,17 @@ def test_above_a_styles_highest_frequency_the_eq_stays_the_analyzers():
     assert max(abs(refined[k]) for k in refined if k.endswith("gain_db")) < 0.2
     held = refine_toward_reference(neutral, (freqs, level), own, rate, 1.0, STYLE_LIMIT_DB)
     assert held["eq.high_shelf.gain_db"] > 0.3
+
+
+def test_match_moves_the_fixed_refinement_on_toward_the_whole_measured_match():
+    x = _music(seed=4)
+    dark = process(x, RATE, {"eq.high_shelf.gain_db": -15.0, "eq.high_shelf.cutoff_hz": 2500.0}, limiter=False)
+    neutral = CHAIN_SCHEMA.defaults()
+
+    def high_gain(match):
+        refined = refine_toward_reference(neutral, _spectrum(dark), _spectrum(x), RATE, 1.0, match=match)
+        return float(eq_response_db(refined, RATE, np.array([8000.0]))[0] - eq_response_db(refined, RATE, np.array([300.0]))[0])
+
+    # 0: the match clipped to ±6 dB; 1: to the EQ's ±18 dB, which undoes more of the 15 dB cut.
+    assert high_gain(0.0) < high_gain(0.5) < high_gain(1.0)
+    assert high_gain(1.0) > 10.0 > 7.0 > high_gain(0.0)
