@@ -43,6 +43,8 @@ def main() -> None:
     parser.add_argument("--style", help="reference-free style (default: the bundle's default style)")
     parser.add_argument("--refine", type=float, default=None,
                         help="with a reference, the test-time refinement strength (default: the product's)")
+    parser.add_argument("--match", type=float, default=None,
+                        help="with a reference, aeib enhance's --match (default: the product's, 0)")
     parser.add_argument("--out", type=Path, help="write the numbers here as JSON")
     args = parser.parse_args()
 
@@ -59,7 +61,8 @@ def main() -> None:
             style = args.style if reference is None else None
             result = aeib.enhance(example.input, rate, reference=reference, reference_sample_rate=rate,
                                   style=style, model=str(args.model),
-                                  refine=args.refine if reference is not None else None)
+                                  refine=args.refine if reference is not None else None,
+                                  match=args.match if reference is not None else None)
             modes[mode].append(CHAIN_SCHEMA.normalize(CHAIN_SCHEMA.to_vector(result.setting.params)))
             goal = integrated_loudness_lufs(example.reference, rate) if reference is not None else DEFAULT_TARGET_LUFS
             loudness_miss[mode].append(abs(integrated_loudness_lufs(result.audio, rate) - goal))
@@ -67,7 +70,7 @@ def main() -> None:
                 identity_change[mode].append(mel_distance_matched_db(result.audio, example.input, rate))
         n += 1
     report = {"model": str(args.model), "data": str(args.data), "examples": n, "bound_margin": BOUND_MARGIN,
-              "style": args.style, "refine": args.refine}
+              "style": args.style, "refine": args.refine, "match": args.match}
     print(f"{n} examples of {args.data} ({args.split}); model {args.model}")
     for mode, rows in modes.items():
         params01 = np.stack(rows)
