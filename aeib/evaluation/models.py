@@ -218,6 +218,21 @@ def _resolve_keras(path: Path) -> Path | None:
     return None
 
 
+def _share_option(key: str, value: str) -> float:
+    """The share 0–1 of a ``#key=S`` model option (``#refine``, ``#match``).
+
+    Raises:
+        ModelLoadError: if it is not a number within 0–1.
+    """
+    from aeib.errors import ParameterError
+    from aeib.runtime.refine import check_refine
+
+    try:
+        return check_refine(float(value), f"#{key}")
+    except (ValueError, ParameterError):
+        raise ModelLoadError(f"#{key}={value!r}: give a number within 0–1") from None
+
+
 def model_method(spec: str) -> Method:
     """The evaluation method for a model argument of ``aeib evaluate``.
 
@@ -241,21 +256,9 @@ def model_method(spec: str) -> Method:
         if key == "style" and value and style is None:
             style = value
         elif key == "refine" and value and refine is None:
-            from aeib.errors import ParameterError
-            from aeib.runtime.refine import check_refine
-
-            try:
-                refine = check_refine(float(value), "#refine")
-            except (ValueError, ParameterError):
-                raise ModelLoadError(f"#refine={value!r}: give a number within 0–1") from None
+            refine = _share_option(key, value)
         elif key == "match" and value and match is None:
-            from aeib.errors import ParameterError
-            from aeib.runtime.refine import check_refine
-
-            try:
-                match = check_refine(float(value), "#match")
-            except (ValueError, ParameterError):
-                raise ModelLoadError(f"#match={value!r}: give a number within 0–1") from None
+            match = _share_option(key, value)
         elif key == "dead-zone" and value and dead_zone is None:
             from aeib.errors import ParameterError
             from aeib.runtime.dead_zone import check_dead_zone
