@@ -179,11 +179,9 @@ class Enhancer:
             raise ParameterError("give either a reference recording or a style, not both")
         self.strength = check_strength(strength)
         self.loudness = check_loudness(loudness)
-        from aeib.runtime.refine import check_refine
+        from aeib.runtime.refine import check_match, check_refine
 
         self.refine = check_refine(refine)
-        from aeib.runtime.refine import check_match
-
         self.match = check_match(match, reference is not None)
         self.dead_zone_db = check_dead_zone(dead_zone_db)
         self.style, self.adaptive = style, bool(adaptive)

@@ -248,7 +248,8 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
                  options: AnalysisOptions = AnalysisOptions(), float_output: bool | None = None,
                  bitrate_kbps: int | None = None, strength: float = 1.0, loudness: Loudness = "auto",
                  spectra: bool = False, progress: bool = False, warn: WarnFn | None = None,
-                 refine: float | None = None, dead_zone_db: float | None = None, match: float = 0.0) -> EnhanceResult:
+                 refine: float | None = None, dead_zone_db: float | None = None,
+                 match: float | None = None) -> EnhanceResult:
     """Enhance one file of any length, rate and channel count.
 
     Args:
@@ -276,7 +277,7 @@ def enhance_file(input_path: str | os.PathLike[str], output_path: str | os.PathL
         dead_zone_db: The EQ's dead zone, dB (None: 1 dB reference-free, off with a reference,
             :func:`aeib.runtime.dead_zone.default_dead_zone_db`; 0: off).
         match: With a reference, how far the refinement's curve moves on to the reference's measured
-            spectral match, 0…1 (default 0, :data:`aeib.runtime.refine.MATCH`).
+            spectral match, 0…1 (None: :data:`aeib.runtime.refine.MATCH`, 0).
 
     Returns:
         What was done (:class:`EnhanceResult`).

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
-from aeib.runtime.learned_refine import LEARNED_STRENGTH, LearnedRefinement, refine_learned
+from aeib.runtime.learned_refine import LEARNED_STRENGTH, MEASURED_LIMITS_DB, LearnedRefinement, refine_learned
 from aeib.runtime.spectrum import long_term_spectrum_db
 from aeib.runtime.windows import AudioSource, source_info
 
@@ -77,8 +77,9 @@ MATCH = 0.0
 five degradation families against Matchering (0: one) and changed clean recordings by 0.81 dB on
 average and up to 4.6 dB (0: 0.45 and 3.3 dB); docs/TRAINING.md, "How much to trust the reference"."""
 
-MATCH_LIMIT_DB = 18.0
-"""``match`` pulls toward the measured match clipped to ± this many dB: the EQ's gain range."""
+MATCH_LIMIT_DB = MEASURED_LIMITS_DB[1]
+"""``match`` pulls toward the measured match clipped to ± this many dB: the EQ's gain range (the learned
+map's wider limit)."""
 
 
 @overload
@@ -161,10 +162,12 @@ def refine_toward_reference(params: dict[str, float], input_spectrum: tuple[np.n
     match = check_refine(match, "match")
     if strength == 0.0:
         return dict(params)
-    grid, measured = curve_from_spectra(*input_spectrum, *reference_spectrum, sample_rate, limit_db)
+    # Measured once, clipped to each limit (curve_from_spectra clips last, so this is the same).
+    grid, unclipped = curve_from_spectra(*input_spectrum, *reference_spectrum, sample_rate, max(limit_db, MATCH_LIMIT_DB))
+    measured = np.clip(unclipped, -limit_db, limit_db)
+    whole = np.clip(unclipped, -MATCH_LIMIT_DB, MATCH_LIMIT_DB)
     analyzer = eq_response_db(params, sample_rate, grid)
     if match > 0.0:
-        whole = curve_from_spectra(*input_spectrum, *reference_spectrum, sample_rate, MATCH_LIMIT_DB)[1]
         measured = (1.0 - match) * measured + match * whole
     if top_hz is not None:
         measured = np.where(grid <= top_hz, measured, analyzer)
